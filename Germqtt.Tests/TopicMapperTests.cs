@@ -1,0 +1,117 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Germqtt.Tests;
+
+public class TopicMapperTests
+{
+    private static GerritEvent Parse(string json)
+    {
+        Assert.That(GerritEvent.TryParse(Encoding.UTF8.GetBytes(json), out var e, out var problem), Is.True, problem);
+        return e!;
+    }
+
+    private static string Topic(string json) => TopicMapper.Map("gerrit", Parse(json));
+
+    [Test]
+    public void A_project_with_slashes_becomes_several_levels() =>
+        Assert.That(Topic("""{"type":"comment-added","project":"openstack/nova"}"""), Is.EqualTo("gerrit/openstack/nova/comment-added"));
+
+    [Test]
+    public void Older_gerrit_events_route_by_change_project() =>
+        Assert.That(Topic("""{"type":"change-merged","change":{"project":"infra/zuul","branch":"master"}}"""),
+            Is.EqualTo("gerrit/infra/zuul/change-merged"));
+
+    [Test]
+    public void Ref_updated_routes_by_refUpdate_project() =>
+        Assert.That(Topic("""{"type":"ref-updated","refUpdate":{"oldRev":"0","newRev":"1","refName":"master","project":"p"}}"""),
+            Is.EqualTo("gerrit/p/ref-updated"));
+
+    [TestCase("project-created")]
+    [TestCase("project-head-updated")]
+    [TestCase("batch-ref-updated")]
+    public void Project_events_route_by_projectName(string type) =>
+        Assert.That(Topic($$"""{"type":"{{type}}","projectName":"a/b"}"""), Is.EqualTo($"gerrit/a/b/{type}"));
+
+    [Test]
+    public void A_webhook_style_project_object_routes_by_its_name() =>
+        Assert.That(Topic("""{"type":"x","project":{"name":"web/hook","id":"1"}}"""), Is.EqualTo("gerrit/web/hook/x"));
+
+    [Test]
+    public void The_top_level_project_wins_over_the_other_fields()
+    {
+        const string json = """{"projectName":"d","refUpdate":{"project":"c"},"change":{"project":"b"},"project":"a","type":"t"}""";
+        Assert.That(Topic(json), Is.EqualTo("gerrit/a/t"));
+    }
+
+    [Test]
+    public void Change_project_wins_over_refUpdate_and_projectName() =>
+        Assert.That(Topic("""{"type":"t","projectName":"d","refUpdate":{"project":"c"},"change":{"project":"b"}}"""), Is.EqualTo("gerrit/b/t"));
+
+    [TestCase("""{"type":"dropped-output"}""", "gerrit//dropped-output")]
+    [TestCase("""{"type":"heartbeat"}""", "gerrit//heartbeat")]
+    [TestCase("""{"type":"t","project":42,"change":{"owner":{"name":"x"}}}""", "gerrit//t")]
+    public void An_event_without_a_project_keeps_an_empty_level(string json, string topic) =>
+        Assert.That(Topic(json), Is.EqualTo(topic));
+
+    [Test]
+    public void Wildcards_and_NUL_are_escaped_within_a_level() =>
+        Assert.That(Topic("""{"type":"a+b","project":"c#d/e\u0000f/100%"}"""), Is.EqualTo("gerrit/c%23d/e%00f/100%/a%2Bb"));
+
+    [Test]
+    public void Unicode_project_names_pass_unchanged() =>
+        Assert.That(Topic("""{"type":"t","project":"équipe/日本"}"""), Is.EqualTo("gerrit/équipe/日本/t"));
+
+    [Test]
+    public void The_base_topic_may_have_levels_of_its_own() =>
+        Assert.That(TopicMapper.Map("firehose/gerrit", Parse("""{"type":"t","project":"p"}""")), Is.EqualTo("firehose/gerrit/p/t"));
+
+    [Test]
+    public void Every_sample_event_routes_to_its_project_and_type()
+    {
+        var lines = SampleEvents.Lines();
+        Assert.That(lines, Has.Count.EqualTo(102));
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var line in lines)
+                Assert.That(TopicMapper.Map("gerrit", Parse(Encoding.UTF8.GetString(line))), Is.EqualTo(SampleEvents.ExpectedTopic("gerrit", line)));
+        }
+    }
+}
+
+/// <summary>The 102 real events in Data/samples.jsonl and an independent reading of where each belongs.</summary>
+internal static class SampleEvents
+{
+    public static string Path => System.IO.Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "samples.jsonl");
+
+    /// <summary>Each line's bytes, without the newline.</summary>
+    public static List<byte[]> Lines()
+    {
+        var all = File.ReadAllBytes(Path);
+        var lines = new List<byte[]>();
+        int start = 0;
+        for (int i = 0; i < all.Length; i++)
+        {
+            if (all[i] != (byte)'\n') continue;
+            lines.Add(all[start..i]);
+            start = i + 1;
+        }
+        if (start < all.Length) lines.Add(all[start..]);
+        return lines;
+    }
+
+    public static string ExpectedTopic(string baseTopic, byte[] line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var root = doc.RootElement;
+        string? project =
+            Str(root, "project") ??
+            (root.TryGetProperty("change", out var c) && c.ValueKind == JsonValueKind.Object ? Str(c, "project") : null) ??
+            (root.TryGetProperty("refUpdate", out var r) && r.ValueKind == JsonValueKind.Object ? Str(r, "project") : null) ??
+            Str(root, "projectName");
+        return $"{baseTopic}/{project}/{root.GetProperty("type").GetString()}";
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

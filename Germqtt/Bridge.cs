@@ -1,0 +1,117 @@
+using System.Text;
+
+namespace Germqtt;
+
+/// <summary>
+/// Wires Gerrit to the broker through the buffer, and owns the order of a stop: stop reading,
+/// let the publisher deliver what is buffered until the drain deadline, then report what is left.
+/// </summary>
+public sealed class Bridge
+{
+    private static readonly TimeSpan OverflowLogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly GermqttOptions _options;
+    private readonly Log _log;
+    private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+    private readonly EventBuffer _buffer;
+    private long _lastOverflowLog;
+
+    public Bridge(GermqttOptions options, Log log, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    {
+        _options = options;
+        _log = log;
+        _delay = delay ?? Task.Delay;
+        _buffer = new EventBuffer(options.Default.BufferSize, _ => OnOverflow());
+    }
+
+    public Counters Counters { get; } = new();
+
+    /// <summary>Runs until <paramref name="stop"/> is cancelled and the drain is over; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        var publisher = new MqttPublisher(_options.Mqtt, _log, Counters, _buffer, _delay);
+        var gerrit = new GerritStream(_options.Gerrit, _log, Counters, OnLine, _delay);
+
+        using var drainDeadline = new CancellationTokenSource();
+        using var onStop = stop.Register(() =>
+        {
+            _log.Info($"stopping: delivering buffered events for up to {_options.Default.DrainTimeout.TotalSeconds:0.###}s");
+            drainDeadline.CancelAfter(_options.Default.DrainTimeout);
+        });
+
+        Task publishing = publisher.RunAsync(drainDeadline.Token);
+        Task reading = gerrit.RunAsync(stop);
+        Task stats = LogStatsAsync(stop);
+
+        await reading;
+        _buffer.Complete();
+        await publishing;
+        await stats;
+
+        int undelivered = publisher.Undelivered;
+        if (undelivered > 0)
+            _log.Error($"stopped with {undelivered} events not delivered to the broker");
+        _log.Info($"stopped: {Counters.Summary(_buffer.Count)}");
+        return 0;
+    }
+
+    /// <summary>Runs on the SSH reader's thread for every line Gerrit sends.</summary>
+    private void OnLine(byte[] line)
+    {
+        Counters.CountRead();
+        if (!GerritEvent.TryParse(line, out var gerritEvent, out var problem))
+        {
+            Counters.CountMalformed();
+            _log.Warning($"skipped a malformed event line ({problem}): {Preview(line)}");
+            return;
+        }
+        if (gerritEvent!.Type == "dropped-output")
+        {
+            Counters.CountDroppedOutput();
+            _log.Warning("gerrit reports dropped-output: its queue for this connection overflowed and events were lost");
+        }
+        string topic = TopicMapper.Map(_options.Mqtt.Topic, gerritEvent);
+        if (!TopicMapper.FitsMqtt(topic))
+        {
+            Counters.CountMalformed();
+            _log.Warning($"skipped a {gerritEvent.Type} event: its topic is longer than MQTT allows");
+            return;
+        }
+        if (_log.IsEnabled(LogLevel.Debug)) _log.Debug($"event {gerritEvent.Type} -> {topic} ({line.Length} bytes)");
+        _buffer.Add(new Outgoing(topic, line));
+    }
+
+    private void OnOverflow()
+    {
+        Counters.CountOverflowed();
+        long now = Environment.TickCount64;
+        // Once per interval: a broker outage under load would otherwise log every event.
+        long last = Interlocked.Read(ref _lastOverflowLog);
+        if (last != 0 && now - last < OverflowLogInterval.TotalMilliseconds) return;
+        Interlocked.Exchange(ref _lastOverflowLog, now);
+        _log.Warning($"buffer full ({_buffer.Capacity} events): dropping the oldest; {Counters.Overflowed} dropped so far");
+    }
+
+    private async Task LogStatsAsync(CancellationToken stop)
+    {
+        if (_options.Default.StatsInterval <= TimeSpan.Zero) return;
+        try
+        {
+            while (true)
+            {
+                await _delay(_options.Default.StatsInterval, stop);
+                _log.Info($"stats: {Counters.Summary(_buffer.Count)}");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static string Preview(byte[] line)
+    {
+        const int max = 200;
+        string text = Encoding.UTF8.GetString(line, 0, Math.Min(line.Length, max));
+        return line.Length > max ? text + "…" : text;
+    }
+}

@@ -1,0 +1,8 @@
+namespace Germqtt;
+
+/// <summary>Process exit codes (sysexits.h where one fits), so systemd can tell a bad config from a crash.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Config = 78; // EX_CONFIG: restarting will not help (RestartPreventExitStatus=78).
+}

@@ -1,0 +1,123 @@
+using MQTTnet;
+using MQTTnet.Adapter;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+
+namespace Germqtt;
+
+/// <summary>
+/// Owns the broker side: one loop that connects, publishes the buffer in order with up to
+/// <see cref="MqttOptions.MaxInflight"/> unacknowledged messages, and on any failure waits its
+/// backoff and connects again. An event is done only once its publish was acknowledged at the
+/// configured QoS; what was in flight when a connection broke is sent again first.
+/// </summary>
+public sealed class MqttPublisher(
+    MqttOptions options,
+    Log log,
+    Counters counters,
+    EventBuffer buffer,
+    Func<TimeSpan, CancellationToken, Task> delay)
+{
+    // Taken from the buffer but not yet acknowledged by the broker, oldest first.
+    private readonly List<Outgoing> _unacknowledged = [];
+    private readonly MqttClientFactory _factory = new();
+
+    /// <summary>Events not delivered: buffered, or taken but never acknowledged.</summary>
+    public int Undelivered => _unacknowledged.Count + buffer.Count;
+
+    private bool NothingLeft => buffer.IsDrained && _unacknowledged.Count == 0;
+
+    /// <summary>Runs until the buffer is complete and delivered, or <paramref name="deadline"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken deadline)
+    {
+        var backoff = new Backoff(options.Retry);
+        while (!deadline.IsCancellationRequested)
+        {
+            long connectedAt = 0;
+            string failure;
+            using (var client = _factory.CreateMqttClient())
+            {
+                try
+                {
+                    var connected = await client.ConnectAsync(ClientOptions(), deadline);
+                    connectedAt = Environment.TickCount64;
+                    log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
+                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected));
+                    await session.RunAsync(deadline);
+                    await DisconnectAsync(client);
+                    return;
+                }
+                catch (Exception) when (deadline.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    failure = Describe(e);
+                }
+            }
+
+            if (connectedAt != 0) backoff.SucceededFor(TimeSpan.FromMilliseconds(Environment.TickCount64 - connectedAt));
+            TimeSpan wait = backoff.Next();
+            counters.CountMqttReconnect();
+            log.Warning($"mqtt {options.Endpoint}: {failure}; {Undelivered} events waiting; reconnect attempt {backoff.Attempt} in {wait.TotalSeconds:0.###}s");
+            if (!await WaitToRetryAsync(wait, deadline)) break;
+        }
+    }
+
+    /// <summary>Waits out a backoff; false when there is no reason to try again.</summary>
+    private async Task<bool> WaitToRetryAsync(TimeSpan wait, CancellationToken deadline)
+    {
+        try
+        {
+            // While stopping with nothing left to deliver there is nothing to wait for.
+            var pause = delay(wait, deadline);
+            await (_unacknowledged.Count == 0 ? Task.WhenAny(pause, buffer.Drained) : pause);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        return !NothingLeft;
+    }
+
+    private int Window(MqttClientConnectResult connected) =>
+        connected.ReceiveMaximum is > 0 and var maximum ? Math.Min(options.MaxInflight, maximum) : options.MaxInflight;
+
+    private MqttClientOptions ClientOptions()
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(options.Hostname, options.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithClientId(options.ClientId)
+            .WithCleanSession(true)
+            .WithTimeout(options.ConnectTimeout);
+        builder = options.Keepalive > TimeSpan.Zero ? builder.WithKeepAlivePeriod(options.Keepalive) : builder.WithNoKeepAlive();
+        if (options.Username is not null) builder = builder.WithCredentials(options.Username, options.Password);
+        return builder.Build();
+    }
+
+    private async Task DisconnectAsync(IMqttClient client)
+    {
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout);
+        try
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), timeout.Token);
+            log.Info($"mqtt {options.Endpoint}: disconnected");
+        }
+        catch (Exception e)
+        {
+            log.Warning($"mqtt {options.Endpoint}: clean disconnect failed: {e.Message}");
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        MqttConnectingFailedException c => $"broker refused the connection: {c.Message}",
+        MqttCommunicationTimedOutException => "timed out",
+        TimeoutException t => t.Message,
+        MqttCommunicationException c when c.InnerException is { } inner => $"connection failed: {inner.Message}",
+        MqttCommunicationException c => $"connection failed: {c.Message}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}

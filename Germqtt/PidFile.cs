@@ -1,0 +1,23 @@
+namespace Germqtt;
+
+/// <summary>[default] pidfile: holds our process id while we run, for init scripts that want it.</summary>
+public sealed class PidFile : IDisposable
+{
+    private readonly string? _path;
+
+    private PidFile(string? path) => _path = path;
+
+    public static PidFile Create(string? path)
+    {
+        if (path is not null) File.WriteAllText(path, $"{Environment.ProcessId}\n");
+        return new PidFile(path);
+    }
+
+    public void Dispose()
+    {
+        if (_path is null) return;
+        try { File.Delete(_path); }
+        catch (IOException) { /* exiting anyway; a stale pid file is harmless with a live-pid check */ }
+        catch (UnauthorizedAccessException) { }
+    }
+}
