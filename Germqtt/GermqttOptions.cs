@@ -21,6 +21,7 @@ public sealed record DefaultOptions(
 /// <param name="HostKeyFingerprint">"SHA256:…" pin; when set it replaces the known_hosts check.</param>
 /// <param name="ConnectTimeout">TCP connect, key exchange, authentication and channel-open wait.</param>
 /// <param name="Keepalive">Interval of SSH keepalive messages; zero turns them off.</param>
+/// <param name="LivenessInterval">Silence after which Gerrit is asked whether it still answers; zero turns it off.</param>
 public sealed record GerritOptions(
     string Username,
     string Hostname,
@@ -30,6 +31,7 @@ public sealed record GerritOptions(
     string? HostKeyFingerprint,
     TimeSpan ConnectTimeout,
     TimeSpan Keepalive,
+    TimeSpan LivenessInterval,
     RetryOptions Retry)
 {
     public string Endpoint => $"{Hostname}:{Port}";

@@ -16,6 +16,7 @@ public sealed class GerritStream(
     Func<TimeSpan, CancellationToken, Task> delay)
 {
     public const string Command = "gerrit stream-events";
+    public const string Probe = "gerrit version";
 
     private sealed record SessionEnd(LogLevel Level, string Reason);
 
@@ -75,26 +76,91 @@ public sealed class GerritStream(
         using var command = client.CreateCommand(Command);
         Task execution = command.ExecuteAsync(CancellationToken.None);
         Task<string> stderr = Task.Run(() => ReadText(command.ExtendedOutputStream));
+        var activity = new ActivityClock();
         // The output stream has no real async read: a thread of its own keeps the pool free.
-        Task pump = Task.Factory.StartNew(() => Pump(command.OutputStream), CancellationToken.None,
+        Task pump = Task.Factory.StartNew(() => Pump(command.OutputStream, activity), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         streaming.Start();
         log.Info($"gerrit {options.Endpoint}: connected as {options.Username}, streaming events");
 
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Task<string?> liveness = WatchLivenessAsync(client, activity, watching.Token);
         // Disposing the command is the only way to unblock a reader parked in Read.
         using (stop.Register(() => DisposeQuietly(command)))
         {
+            if (await Task.WhenAny(pump, liveness) == liveness && await liveness is not null)
+                DisposeQuietly(command);
             await pump;
         }
+        await watching.CancelAsync();
         stop.ThrowIfCancellationRequested();
+        if (await liveness is { } silent) return new SessionEnd(LogLevel.Warning, silent);
         return await EndOf(command, execution, stderr);
     }
 
-    private void Pump(Stream output)
+    /// <summary>
+    /// SSH keepalives are one-way and cannot notice a frozen server, and Gerrit sends nothing on a
+    /// quiet day. After <see cref="GerritOptions.LivenessInterval"/> without a line, ask Gerrit for
+    /// its version on a second channel; no answer within the connect timeout ends the session.
+    /// Returns why the session should end, or null when it ended for another reason.
+    /// </summary>
+    private async Task<string?> WatchLivenessAsync(SshClient client, ActivityClock activity, CancellationToken sessionEnded)
+    {
+        if (options.LivenessInterval <= TimeSpan.Zero) return await NeverAsync(sessionEnded);
+        try
+        {
+            while (true)
+            {
+                TimeSpan quiet = activity.Quiet;
+                if (quiet < options.LivenessInterval)
+                {
+                    await delay(options.LivenessInterval - quiet, sessionEnded);
+                    continue;
+                }
+                if (!await ProbeAsync(client, sessionEnded))
+                    return $"no event for {quiet.TotalSeconds:0.#}s and no answer to `{Probe}` within {options.ConnectTimeout.TotalSeconds:0.###}s";
+                activity.Touch();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<bool> ProbeAsync(SshClient client, CancellationToken sessionEnded)
+    {
+        log.Debug($"gerrit {options.Endpoint}: stream quiet, probing with `{Probe}`");
+        using var probe = client.CreateCommand(Probe);
+        probe.CommandTimeout = options.ConnectTimeout;
+        try
+        {
+            // The channel-open wait has its own timeout; WaitAsync bounds the whole exchange.
+            await probe.ExecuteAsync(sessionEnded).WaitAsync(options.ConnectTimeout, sessionEnded);
+            return probe.ExitStatus == 0;
+        }
+        catch (Exception) when (!sessionEnded.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<string?> NeverAsync(CancellationToken until)
+    {
+        try { await Task.Delay(Timeout.Infinite, until); }
+        catch (OperationCanceledException) { }
+        return null;
+    }
+
+    private void Pump(Stream output, ActivityClock activity)
     {
         try
         {
-            LineSplitter.Pump(output, onLine);
+            LineSplitter.Pump(output, line =>
+            {
+                activity.Touch();
+                onLine(line);
+            });
         }
         catch (ObjectDisposedException)
         {
@@ -118,8 +184,15 @@ public sealed class GerritStream(
         {
             return Describe(e);
         }
-        string text = stderr.IsCompleted ? await stderr : await stderr.WaitAsync(settle).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "");
-        text = text.Trim();
+        string text;
+        try
+        {
+            text = (await stderr.WaitAsync(settle)).Trim();
+        }
+        catch (TimeoutException)
+        {
+            text = "";
+        }
         string status = command.ExitSignal is { } signal ? $"signal {signal}" : $"exit status {command.ExitStatus?.ToString() ?? "unknown"}";
         return text.Length > 0
             ? new SessionEnd(LogLevel.Error, $"`{Command}` failed ({status}): {text}")
@@ -153,6 +226,14 @@ public sealed class GerritStream(
     {
         try { disposable.Dispose(); }
         catch (Exception) { /* stopping: nothing useful to do with a failure to close */ }
+    }
+
+    /// <summary>When the stream last showed a sign of life; written by the reader thread.</summary>
+    private sealed class ActivityClock
+    {
+        private long _last = Environment.TickCount64;
+        public void Touch() => Volatile.Write(ref _last, Environment.TickCount64);
+        public TimeSpan Quiet => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _last));
     }
 
     /// <summary>How long the current session has been delivering events.</summary>

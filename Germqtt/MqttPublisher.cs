@@ -2,6 +2,7 @@ using MQTTnet;
 using MQTTnet.Adapter;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 
 namespace Germqtt;
 
@@ -81,8 +82,16 @@ public sealed class MqttPublisher(
         return !NothingLeft;
     }
 
-    private int Window(MqttClientConnectResult connected) =>
-        connected.ReceiveMaximum is > 0 and var maximum ? Math.Min(options.MaxInflight, maximum) : options.MaxInflight;
+    /// <summary>
+    /// How many publishes may await their acknowledgement. QoS 2 goes one at a time: Mosquitto
+    /// delivers a QoS 2 message when it is released (PUBREL), and MQTTnet does not keep the
+    /// releases of concurrent publishes in order: subscribers saw events reordered.
+    /// </summary>
+    private int Window(MqttClientConnectResult connected)
+    {
+        if (options.Qos == MqttQualityOfServiceLevel.ExactlyOnce) return 1;
+        return connected.ReceiveMaximum is > 0 and var maximum ? Math.Min(options.MaxInflight, maximum) : options.MaxInflight;
+    }
 
     private MqttClientOptions ClientOptions()
     {

@@ -65,6 +65,7 @@ public static class OptionsLoader
             HostKeyFingerprint: r.Fingerprint("gerrit", "host_key_fingerprint"),
             ConnectTimeout: r.Seconds("gerrit", "connect_timeout", 30, 0.001),
             Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
+            LivenessInterval: r.Seconds("gerrit", "liveness_interval", 60, 0),
             Retry: r.Retry("gerrit"));
 
         var mqtt = new MqttOptions(

@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Germqtt.Tests.Fixtures;
+
+/// <summary>
+/// A real mosquitto broker on a loopback port, run as a child process from a config in a
+/// temp dir. Kill, freeze and restart it to break the bridge's MQTT side on purpose.
+/// </summary>
+public sealed class Mosquitto : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    // mosquitto writes start-up errors (bad config, port taken) to stderr before its log file opens.
+    private readonly ConcurrentQueue<string> console = new();
+    private Process? process;
+
+    private Mosquitto(string dir, int port)
+    {
+        Dir = dir;
+        Port = port;
+    }
+
+    public string Host => "127.0.0.1";
+    public int Port { get; }
+    public string Dir { get; }
+    public string ConfigPath => Path.Combine(Dir, "mosquitto.conf");
+    public string LogPath => Path.Combine(Dir, "mosquitto.log");
+    public int Pid => process?.Id ?? throw new InvalidOperationException("mosquitto was never started");
+    public bool IsRunning => process is { HasExited: false };
+
+    /// <summary>Starts a broker that allows anonymous clients; <paramref name="extraConfig"/> is appended verbatim.</summary>
+    public static async Task<Mosquitto> StartAsync(string extraConfig = "")
+    {
+        string dir = Directory.CreateTempSubdirectory("germqtt-mosquitto-").FullName;
+        // FreePort can lose a race with another process; a fresh port usually wins the next try.
+        for (int attempt = 1; ; attempt++)
+        {
+            var broker = new Mosquitto(dir, FreePort.Next());
+            File.WriteAllText(broker.ConfigPath, Config(broker.Port, broker.LogPath, extraConfig));
+            try
+            {
+                await broker.LaunchAsync();
+                return broker;
+            }
+            catch (Exception e) when (attempt < 3 && e.Message.Contains("Address already in use"))
+            {
+                broker.Kill();
+                File.Delete(broker.LogPath);
+            }
+            catch (Exception)
+            {
+                await broker.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static string Config(int port, string logPath, string extraConfig)
+    {
+        // Started as root, mosquitto switches to user "mosquitto", which cannot write into a
+        // 0700 temp dir; "user root" keeps it as is. Other users are not switched anyway.
+        string user = Environment.UserName == "root" ? "user root\n" : "";
+        return user
+               + $"listener {port} 127.0.0.1\n"
+               + "allow_anonymous true\n"
+               + "persistence false\n"
+               + $"log_dest file {logPath}\n"
+               + "log_type all\n"
+               + "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
+               + extraConfig + (extraConfig.EndsWith('\n') || extraConfig.Length == 0 ? "" : "\n");
+    }
+
+    /// <summary>SIGKILL, then waits for the process to be gone: a crash, not a shutdown.</summary>
+    public void Kill()
+    {
+        if (process is null || process.HasExited) return;
+        process.Kill();
+        process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, then waits: a clean shutdown, which writes the persistence file when one is configured.</summary>
+    public async Task StopAsync()
+    {
+        if (process is null || process.HasExited) return;
+        Posix.Kill(process.Id, Signals.SIGTERM);
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>Starts the broker again on the same port with the same config (killing it first if it runs).</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        await LaunchAsync();
+    }
+
+    /// <summary>SIGSTOP: connections stay open, nothing is answered; only keepalives can tell.</summary>
+    public void Freeze() => Posix.Kill(Pid, Signals.SIGSTOP);
+
+    public void Thaw() => Posix.Kill(Pid, Signals.SIGCONT);
+
+    public string Log()
+    {
+        if (!File.Exists(LogPath)) return "";
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public string Describe() =>
+        $"mosquitto {Host}:{Port} pid {process?.Id} running: {IsRunning}\n"
+        + $"--- console ---\n{string.Join('\n', console)}\n--- {LogPath} ---\n{Log()}";
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        process?.Dispose();
+        if (Directory.Exists(Dir)) Directory.Delete(Dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task LaunchAsync()
+    {
+        process?.Dispose();
+        var psi = new ProcessStartInfo(Binary())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(ConfigPath);
+        var started = Process.Start(psi) ?? throw new InvalidOperationException("could not start mosquitto");
+        started.OutputDataReceived += (_, e) => { if (e.Data is not null) console.Enqueue(e.Data); };
+        started.ErrorDataReceived += (_, e) => { if (e.Data is not null) console.Enqueue(e.Data); };
+        started.BeginOutputReadLine();
+        started.BeginErrorReadLine();
+        process = started;
+
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < StartTimeout)
+        {
+            if (started.HasExited)
+            {
+                await started.WaitForExitAsync();   // lets the console readers finish
+                throw new InvalidOperationException(
+                    $"mosquitto exited with {started.ExitCode} during start-up\n{Describe()}");
+            }
+            if (await AcceptsAsync(Port)) return;
+            await Task.Delay(20);
+        }
+        Kill();
+        throw new TimeoutException($"mosquitto did not listen on {Host}:{Port} within {StartTimeout}\n{Describe()}");
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync("127.0.0.1", port, cts.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static string Binary() => File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
+}
