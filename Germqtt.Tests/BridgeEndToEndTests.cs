@@ -4,40 +4,21 @@ using MQTTnet.Protocol;
 namespace Germqtt.Tests;
 
 /// <summary>The bridge as a user runs it: real germqtt process, real sshd as Gerrit, real Mosquitto.</summary>
-[NonParallelizable]
-public class BridgeEndToEndTests
+public class BridgeEndToEndTests : DaemonTestBase
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-    private TestGerrit _gerrit = null!;
-    private Mosquitto _broker = null!;
-
-    [OneTimeSetUp]
-    public async Task StartDaemons()
-    {
-        _gerrit = await TestGerrit.StartAsync();
-        _broker = await Mosquitto.StartAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopDaemons()
-    {
-        await _gerrit.DisposeAsync();
-        await _broker.DisposeAsync();
-    }
-
     [TestCase(0)]
     [TestCase(1)]
     [TestCase(2)]
     public async Task Every_sample_event_arrives_once_in_order_on_its_topic_byte_for_byte(int qos)
     {
         string topic = RunningBridge.UniqueTopic();
-        await using var probe = await MqttProbe.StartAsync(_broker, $"{topic}/#");
-        await using var bridge = await RunningBridge.StartAsync(_gerrit, IniFile.ForBridge(_gerrit, _broker, topic, qos));
+        await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#");
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic, qos));
 
         var samples = SampleEvents.Lines();
-        _gerrit.EmitBytes(File.ReadAllBytes(SampleEvents.Path));
+        Gerrit.EmitBytes(File.ReadAllBytes(SampleEvents.Path));
         // A last event proves nothing more is coming: anything duplicated would arrive before it.
-        _gerrit.Emit("""{"type":"sentinel","project":"end"}""");
+        Gerrit.Emit("""{"type":"sentinel","project":"end"}""");
         await probe.WaitForCountAsync(samples.Count + 1, Wait);
 
         var received = probe.Messages;
@@ -58,10 +39,10 @@ public class BridgeEndToEndTests
     public async Task A_malformed_line_is_logged_and_skipped_and_later_events_still_arrive()
     {
         string topic = RunningBridge.UniqueTopic();
-        await using var probe = await MqttProbe.StartAsync(_broker, $"{topic}/#");
-        await using var bridge = await RunningBridge.StartAsync(_gerrit, IniFile.ForBridge(_gerrit, _broker, topic, qos: 1));
+        await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#");
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic, qos: 1));
 
-        _gerrit.Emit("""{"type":"comment-added","project":"before"}""", "this is not json {", """{"no":"type"}""",
+        Gerrit.Emit("""{"type":"comment-added","project":"before"}""", "this is not json {", """{"no":"type"}""",
             """{"type":"comment-added","project":"after"}""");
         await probe.WaitForCountAsync(2, Wait);
 
@@ -75,11 +56,11 @@ public class BridgeEndToEndTests
     public async Task The_original_command_line_with_a_positional_config_and_foreground_flag_works()
     {
         string topic = RunningBridge.UniqueTopic();
-        await using var probe = await MqttProbe.StartAsync(_broker, $"{topic}/#");
-        string config = IniFile.ForBridge(_gerrit, _broker, topic);
-        await using var bridge = await RunningBridge.StartAsync(_gerrit, [config, "-f"]);
+        await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#");
+        string config = IniFile.ForBridge(Gerrit, Broker, topic);
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, [config, "-f"]);
 
-        _gerrit.Emit("""{"type":"change-merged","change":{"project":"openstack/nova"}}""");
+        Gerrit.Emit("""{"type":"change-merged","change":{"project":"openstack/nova"}}""");
         await probe.WaitForCountAsync(1, Wait);
         Assert.That(probe.Messages.Single().Topic, Is.EqualTo($"{topic}/openstack/nova/change-merged"));
     }
@@ -87,9 +68,9 @@ public class BridgeEndToEndTests
     [Test]
     public async Task A_bad_config_exits_78_naming_the_key_before_connecting_anywhere()
     {
-        int commandsBefore = _gerrit.Commands().Count;
+        int commandsBefore = Gerrit.Commands().Count;
         int brokerConnectionsBefore = BrokerConnections();
-        string config = IniFile.ForBridge(_gerrit, _broker, tweak: s =>
+        string config = IniFile.ForBridge(Gerrit, Broker, tweak: s =>
         {
             s["mqtt"]["qos"] = "5";
             s["mqtt"]["password"] = "s3cr3t-value";
@@ -104,50 +85,50 @@ public class BridgeEndToEndTests
         Assert.That(log, Does.Contain("[gerrit] username: is required"));
         Assert.That(log, Does.Contain("[mqtt] password: is set but [mqtt] username is not"));
         Assert.That(log, Does.Not.Contain("s3cr3t-value"));
-        Assert.That(_gerrit.Commands(), Has.Count.EqualTo(commandsBefore), "germqtt ran a command on Gerrit");
+        Assert.That(Gerrit.Commands(), Has.Count.EqualTo(commandsBefore), "germqtt ran a command on Gerrit");
         Assert.That(BrokerConnections(), Is.EqualTo(brokerConnectionsBefore), "germqtt connected to the broker");
     }
 
     [Test]
     public async Task Check_config_accepts_a_good_file_and_rejects_a_bad_one_without_connecting()
     {
-        int commandsBefore = _gerrit.Commands().Count;
-        await using (var good = GermqttProcess.Start("--check-config", "--config", IniFile.ForBridge(_gerrit, _broker)))
+        int commandsBefore = Gerrit.Commands().Count;
+        await using (var good = GermqttProcess.Start("--check-config", "--config", IniFile.ForBridge(Gerrit, Broker)))
         {
             Assert.That(await good.WaitForExitAsync(Wait), Is.Zero, good.Transcript);
             Assert.That(good.StdOut, Has.Some.EndsWith(": OK"));
         }
-        string bad = IniFile.ForBridge(_gerrit, _broker, tweak: s => s["gerrit"]["port"] = "ssh");
+        string bad = IniFile.ForBridge(Gerrit, Broker, tweak: s => s["gerrit"]["port"] = "ssh");
         await using (var rejected = GermqttProcess.Start("--check-config", bad))
         {
             Assert.That(await rejected.WaitForExitAsync(Wait), Is.EqualTo(78), rejected.Transcript);
             Assert.That(rejected.StdErr, Has.Some.Contains("[gerrit] port: must be a whole number from 1 to 65535 (got 'ssh')"));
         }
-        Assert.That(_gerrit.Commands(), Has.Count.EqualTo(commandsBefore));
+        Assert.That(Gerrit.Commands(), Has.Count.EqualTo(commandsBefore));
     }
 
     [Test]
     public async Task A_Gerrit_that_refuses_stream_events_is_logged_with_its_own_message()
     {
-        _gerrit.Refuse();
+        Gerrit.Refuse();
         try
         {
-            await using var bridge = GermqttProcess.Start("--config", IniFile.ForBridge(_gerrit, _broker));
+            await using var bridge = GermqttProcess.Start("--config", IniFile.ForBridge(Gerrit, Broker));
             string line = await bridge.WaitForOutputAsync(l => l.Contains(TestGerrit.DefaultRefusal), Wait);
-            Assert.That(line, Does.Contain("error:").And.Contain($"gerrit {_gerrit.Host}:{_gerrit.Port}: `gerrit stream-events` failed"));
+            Assert.That(line, Does.Contain("error:").And.Contain($"gerrit {Gerrit.Host}:{Gerrit.Port}: `gerrit stream-events` failed"));
         }
         finally
         {
-            _gerrit.Accept();
+            Gerrit.Accept();
         }
     }
 
     [Test]
     public async Task SIGTERM_stops_cleanly_with_exit_0_and_removes_the_pid_file()
     {
-        string pidFile = Path.Combine(_gerrit.Dir, $"germqtt-{Guid.NewGuid():N}.pid");
-        string config = IniFile.ForBridge(_gerrit, _broker, tweak: s => s["default"]["pidfile"] = pidFile);
-        await using var bridge = await RunningBridge.StartAsync(_gerrit, config);
+        string pidFile = Path.Combine(Gerrit.Dir, $"germqtt-{Guid.NewGuid():N}.pid");
+        string config = IniFile.ForBridge(Gerrit, Broker, tweak: s => s["default"]["pidfile"] = pidFile);
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, config);
         Assert.That(File.ReadAllText(pidFile).Trim(), Is.EqualTo(bridge.Pid.ToString()));
 
         bridge.Signal(Signals.SIGTERM);
@@ -161,12 +142,12 @@ public class BridgeEndToEndTests
     public async Task Events_are_logged_one_per_line_only_at_debug_level()
     {
         string topic = RunningBridge.UniqueTopic();
-        await using var probe = await MqttProbe.StartAsync(_broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);
-        await using var quiet = await RunningBridge.StartAsync(_gerrit, IniFile.ForBridge(_gerrit, _broker, topic));
-        await using var chatty = await RunningBridge.StartAsync(_gerrit, IniFile.ForBridge(_gerrit, _broker, topic,
+        await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var quiet = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic));
+        await using var chatty = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic,
             tweak: s => s["mqtt"]["client_id"] = "germqtt-debug"), "--log-level", "debug");
 
-        _gerrit.Emit("""{"type":"patchset-created","project":"p"}""");
+        Gerrit.Emit("""{"type":"patchset-created","project":"p"}""");
         await probe.WaitForCountAsync(2, Wait);
         await chatty.WaitForOutputAsync(l => l.Contains($"debug: event patchset-created -> {topic}/p/patchset-created"), Wait);
         Assert.That(quiet.StdErr, Has.None.Contains("patchset-created"));
@@ -183,5 +164,5 @@ public class BridgeEndToEndTests
         Assert.That(string.Join("\n", help.StdOut), Does.Contain("--config").And.Contain("--check-config").And.Contain("--log-level"));
     }
 
-    private int BrokerConnections() => _broker.Log().Split('\n').Count(l => l.Contains("New connection from"));
+    private int BrokerConnections() => Broker.Log().Split('\n').Count(l => l.Contains("New connection from"));
 }

@@ -43,7 +43,14 @@ public sealed class MqttPublisher(
                     var connected = await client.ConnectAsync(ClientOptions(), deadline);
                     connectedAt = Environment.TickCount64;
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
-                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected));
+                    // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it.
+                    var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    client.DisconnectedAsync += _ =>
+                    {
+                        lost.TrySetResult();
+                        return Task.CompletedTask;
+                    };
+                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), lost.Task);
                     await session.RunAsync(deadline);
                     await DisconnectAsync(client);
                     return;

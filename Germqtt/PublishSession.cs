@@ -18,7 +18,8 @@ internal sealed class PublishSession(
     Counters counters,
     EventBuffer buffer,
     List<Outgoing> unacknowledged,
-    int window)
+    int window,
+    Task connectionLost)
 {
     private readonly Queue<(Task<MqttClientPublishResult> Ack, long SentAt)> _inFlight = new();
     private long _headSentAt;
@@ -46,6 +47,8 @@ internal sealed class PublishSession(
 
     private async Task PublishAllAsync(CancellationToken cancel)
     {
+        // Stands in for a wait that does not apply right now; ends with the session.
+        Task never = Task.Delay(Timeout.Infinite, cancel);
         while (true)
         {
             Retire();
@@ -54,17 +57,14 @@ internal sealed class PublishSession(
                 Send(next, cancel);
                 continue;
             }
-            if (_inFlight.Count == 0)
-            {
-                if (!await buffer.WaitAsync(cancel)) return;
-                continue;
-            }
-            // Wake on an acknowledgement, or on a new event while the window has room.
-            Task head = _inFlight.Peek().Ack;
-            if (_inFlight.Count < window && !buffer.IsDrained)
-                await Task.WhenAny(head, buffer.WaitAsync(cancel).AsTask());
-            else
-                await Task.WhenAny(head);
+            if (_inFlight.Count == 0 && buffer.IsDrained) return;
+            // Wake on an acknowledgement, on a new event while the window has room, or when the
+            // broker goes away: an idle publisher notices at once, not with the next event.
+            Task head = _inFlight.Count > 0 ? _inFlight.Peek().Ack : never;
+            Task input = _inFlight.Count < window && !buffer.IsDrained ? buffer.WaitAsync(cancel).AsTask() : never;
+            await Task.WhenAny(head, input, connectionLost);
+            if (connectionLost.IsCompleted && !head.IsCompleted)
+                throw new MqttCommunicationException("connection lost");
         }
     }
 
