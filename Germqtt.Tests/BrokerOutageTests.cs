@@ -45,6 +45,7 @@ public class BrokerOutageTests : DaemonTestBase
         string topic = RunningBridge.UniqueTopic();
         await using var probe = await DurableProbeAsync(topic);
         await using var bridge = await RunningBridge.StartAsync(Gerrit, Config(topic));
+        var gerritSessions = Gerrit.LiveStreamSessions();
 
         Gerrit.Emit([.. Enumerable.Range(0, total / 2).Select(i => Outage.Event("p", i))]);
         await probe.WaitForCountAsync(200, Wait);
@@ -65,6 +66,7 @@ public class BrokerOutageTests : DaemonTestBase
             && beforeCrash.Contains($"'{topic}/p{seq}/comment-added'")), "events germqtt never handed to the broker:\n" + bridge.Transcript());
         Assert.That(lostByBroker, Has.Count.LessThanOrEqualTo(20), "more lost than the broker had in flight");
         Assert.That(firstSeen, Is.Ordered, "first deliveries out of order");
+        Assert.That(Gerrit.LiveStreamSessions(), Is.EqualTo(gerritSessions), "a broker failure must not restart the Gerrit side");
         Assert.That(bridge.StdErr, Has.Some.Contains("mqtt 127.0.0.1").And.Contains("reconnect attempt 1"));
     }
 
@@ -98,6 +100,25 @@ public class BrokerOutageTests : DaemonTestBase
         await probe.WaitForCountAsync(51, Wait);
         Assert.That(probe.Messages.Take(50).Select(Outage.Sequence), Is.EqualTo(Enumerable.Range(0, 50)));
         Assert.That(probe.Messages, Has.Count.EqualTo(51), probe.Describe);
+    }
+
+    [Test]
+    public async Task A_frozen_broker_is_given_up_after_the_publish_timeout_and_nothing_is_lost()
+    {
+        string topic = RunningBridge.UniqueTopic();
+        await using var probe = await DurableProbeAsync(topic);
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, Config(topic, tweak: s =>
+        {
+            s["mqtt"]["publish_timeout"] = "0.5";
+            s["mqtt"]["keepalive"] = "0";
+        }));
+
+        Broker.Freeze();
+        Gerrit.Emit([.. Enumerable.Range(0, 10).Select(i => Outage.Event("p", i))]);
+        await bridge.WaitForOutputAsync(l => l.Contains("no acknowledgement within 0.5s"), Wait);
+        Broker.Thaw();
+        await probe.WaitForCountAsync(10, Wait);
+        Assert.That(probe.Messages.Select(Outage.Sequence).Distinct(), Is.EqualTo(Enumerable.Range(0, 10)));
     }
 
     [Test]

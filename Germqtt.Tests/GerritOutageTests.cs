@@ -40,6 +40,8 @@ public class GerritOutageTests : DaemonTestBase
         await Eventually.UntilAsync(() => Gerrit.LiveStreamSessions().Count == 1 && Gerrit.SshdConnectionCount() == 1, Wait,
             "exactly one SSH connection and one stream session", Gerrit.Describe);
         Assert.That(bridge.StdErr.Count(l => l.Contains("gerrit 127.0.0.1") && l.Contains("reconnect attempt")), Is.EqualTo(10));
+        Assert.That(bridge.StdErr.Where(l => l.Contains("mqtt 127.0.0.1") && l.Contains("reconnect")), Is.Empty,
+            "a Gerrit failure must not restart the broker side");
     }
 
     [Test]
