@@ -45,6 +45,27 @@ public class OptionsLoaderTests
     }
 
     [Test]
+    public void Every_option_is_documented_in_the_sample_file_and_the_sample_is_accepted_with_all_of_them_set()
+    {
+        string sample = File.ReadAllText(Path.Combine(Fixtures.Repo.Root, "germqtt.ini.sample"));
+        // Uncomment every "# key = value" line: the documented defaults must be valid values.
+        string everything = System.Text.RegularExpressions.Regex.Replace(sample, @"(?m)^# ?([a-z_]+ = )", "$1");
+        var (o, errors) = Parse(everything);
+        Assert.That(errors, Is.Empty);
+        Assert.That(o, Is.Not.Null);
+
+        var documented = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        string section = "";
+        foreach (var line in everything.Split('\n'))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\[(\w+)\]|^([a-z_]+) = ");
+            if (m.Groups[1].Success) section = m.Groups[1].Value;
+            else if (m.Groups[2].Success) documented.Add($"{section}:{m.Groups[2].Value}");
+        }
+        Assert.That(documented, Is.EquivalentTo(OptionsLoader.Keys()));
+    }
+
+    [Test]
     public void Defaults_match_the_original_and_the_documentation()
     {
         var (o, errors) = Parse(Minimal);

@@ -13,6 +13,9 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
 
     public List<string> Errors { get; } = [];
 
+    /// <summary>Every "section:key" asked for so far.</summary>
+    public IReadOnlyCollection<string> Known => _known;
+
     public string? Optional(string section, string key)
     {
         _known.Add($"{section}:{key}");
@@ -60,6 +63,9 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
 
     public string? OptionalPath(string section, string key) =>
         Optional(section, key) is { } p ? PathRules.Expand(p, home, workingDirectory) : null;
+
+    public string PathOr(string section, string key, string fallback) =>
+        PathRules.Expand(Optional(section, key) ?? fallback, home, workingDirectory);
 
     public string RequiredPath(string section, string key) =>
         PathRules.Expand(Required(section, key), home, workingDirectory);

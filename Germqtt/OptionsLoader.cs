@@ -47,6 +47,21 @@ public static class OptionsLoader
         IDictionary<string, string?> ini, string home, string workingDirectory)
     {
         var r = new IniReader(ini, home, workingDirectory);
+        var options = Read(r);
+        r.RejectUnknownKeys();
+        return r.Errors.Count == 0 ? (options, r.Errors) : (null, r.Errors);
+    }
+
+    /// <summary>Every "section:key" germqtt reads, for documentation checks.</summary>
+    public static IReadOnlyCollection<string> Keys()
+    {
+        var r = new IniReader(new Dictionary<string, string?>(), "/", "/");
+        Read(r);
+        return r.Known;
+    }
+
+    private static GermqttOptions Read(IniReader r)
+    {
 
         var defaults = new DefaultOptions(
             PidFile: r.OptionalPath("default", "pidfile"),
@@ -61,7 +76,7 @@ public static class OptionsLoader
             Hostname: gerritHost,
             Port: gerritPort,
             Key: r.RequiredPath("gerrit", "key"),
-            KnownHosts: r.OptionalPath("gerrit", "known_hosts") ?? PathRules.Expand("~/.ssh/known_hosts", home, workingDirectory),
+            KnownHosts: r.PathOr("gerrit", "known_hosts", "~/.ssh/known_hosts"),
             HostKeyFingerprint: r.Fingerprint("gerrit", "host_key_fingerprint"),
             ConnectTimeout: r.Seconds("gerrit", "connect_timeout", 30, 0.001),
             Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
@@ -82,10 +97,8 @@ public static class OptionsLoader
             PublishTimeout: r.Seconds("mqtt", "publish_timeout", 30, 0.001),
             Retry: r.Retry("mqtt"));
 
-        r.RejectUnknownKeys();
         if (mqtt.Password is not null && mqtt.Username is null)
             r.Errors.Add("[mqtt] password: is set but [mqtt] username is not");
-
-        return r.Errors.Count == 0 ? (new GermqttOptions(defaults, gerrit, mqtt), r.Errors) : (null, r.Errors);
+        return new GermqttOptions(defaults, gerrit, mqtt);
     }
 }
