@@ -154,6 +154,28 @@ public class BridgeEndToEndTests : DaemonTestBase
     }
 
     [Test]
+    public async Task The_broker_sees_one_MQTT_3_1_1_connection_with_the_configured_client_id_keepalive_and_user()
+    {
+        string topic = RunningBridge.UniqueTopic();
+        string clientId = "germqtt-" + topic;
+        await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic, qos: 1, tweak: s =>
+        {
+            s["mqtt"]["client_id"] = clientId;
+            s["mqtt"]["keepalive"] = "17";
+            s["mqtt"]["username"] = "publisher";
+            s["mqtt"]["password"] = "pw-never-logged";
+        }));
+
+        Gerrit.Emit([.. Enumerable.Range(0, 25).Select(i => $$$"""{"type":"ref-updated","refUpdate":{"project":"p{{{i}}}"}}""")]);
+        await probe.WaitForCountAsync(25, Wait);
+        var connects = Broker.Log().Split('\n').Where(l => l.Contains($"as {clientId} ")).ToList();
+        Assert.That(connects, Has.Count.EqualTo(1), "one connection for all events");
+        Assert.That(connects[0], Does.Contain("(p2, c1, k17, u'publisher')"));
+        Assert.That(bridge.Output, Has.None.Contains("pw-never-logged"));
+    }
+
+    [Test]
     public async Task Version_and_help_answer_without_a_config()
     {
         await using var version = GermqttProcess.Start("--version");
