@@ -201,6 +201,17 @@ public class OptionsLoaderTests
     }
 
     [Test]
+    public void Bad_values_and_missing_files_are_reported_in_the_same_run()
+    {
+        var path = Write(Minimal.Replace("/keys/id", Path.Combine(_dir, "missing_key")) + $"\nqos = 7\n[gerrit]\nknown_hosts = {_dir}/none\n");
+        var e = Assert.Throws<ConfigException>(() => OptionsLoader.Load(path, _dir, _dir));
+        Assert.That(e!.Errors, Has.Count.EqualTo(3));
+        Assert.That(e.Errors[0], Does.StartWith("[mqtt] qos:"));
+        Assert.That(e.Errors[1], Does.StartWith("[gerrit] key: cannot read"));
+        Assert.That(e.Errors[2], Does.StartWith("[gerrit] known_hosts: cannot read"));
+    }
+
+    [Test]
     public void A_file_that_is_not_a_private_key_is_named_in_the_error()
     {
         File.WriteAllText(Path.Combine(_dir, "id"), "this is not a key\n");

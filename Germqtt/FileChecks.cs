@@ -7,7 +7,8 @@ internal static class FileChecks
 {
     public static IEnumerable<string> Check(GermqttOptions o)
     {
-        if (KeyProblem(o.Gerrit.Key) is { } key)
+        // An empty path was already reported as missing.
+        if (o.Gerrit.Key.Length > 0 && KeyProblem(o.Gerrit.Key) is { } key)
             yield return $"[gerrit] key: {key}";
         if (o.Gerrit.HostKeyFingerprint is null && ReadableProblem(o.Gerrit.KnownHosts) is { } hosts)
             yield return $"[gerrit] known_hosts: {hosts}; add the Gerrit host key with " +
@@ -26,7 +27,7 @@ internal static class FileChecks
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"cannot read {path}: {e.Message}";
+            return $"cannot read {path}: {e.Message.TrimEnd('.')}";
         }
     }
 

@@ -36,10 +36,13 @@ public static class OptionsLoader
             throw new ConfigException([$"{fullPath}: not a valid INI file: {e.Message}"]);
         }
 
-        var (options, errors) = Parse(ini, home, workingDirectory);
-        if (options is not null) errors.AddRange(FileChecks.Check(options));
+        var reader = new IniReader(ini, home, workingDirectory);
+        var options = Read(reader);
+        reader.RejectUnknownKeys();
+        // The files are checked even when some values are wrong, so one run shows every problem.
+        var errors = reader.Errors.Concat(FileChecks.Check(options)).ToList();
         if (errors.Count > 0) throw new ConfigException(errors);
-        return options!;
+        return options;
     }
 
     /// <summary>Turns INI keys ("section:key") into options; files are not looked at.</summary>

@@ -7,9 +7,17 @@ public sealed class PidFile : IDisposable
 
     private PidFile(string? path) => _path = path;
 
+    /// <summary>Writes the file; a path that cannot be written is a configuration error.</summary>
     public static PidFile Create(string? path)
     {
-        if (path is not null) File.WriteAllText(path, $"{Environment.ProcessId}\n");
+        try
+        {
+            if (path is not null) File.WriteAllText(path, $"{Environment.ProcessId}\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"[default] pidfile: cannot write {path}: {e.Message.TrimEnd('.')}"]);
+        }
         return new PidFile(path);
     }
 

@@ -44,27 +44,31 @@ root.SetAction(async (parsed, _) =>
     string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     GermqttOptions options;
+    PidFile pidFile;
     try
     {
         options = OptionsLoader.Load(path, home, Environment.CurrentDirectory);
+        if (parsed.GetValue(checkConfigOption))
+        {
+            Console.Out.WriteLine($"configuration {path}: OK");
+            return ExitCodes.Ok;
+        }
+        pidFile = PidFile.Create(options.Default.PidFile);
     }
     catch (ConfigException e)
     {
         foreach (var error in e.Errors) log.Error($"configuration {path}: {error}");
         return ExitCodes.Config;
     }
-    if (parsed.GetValue(checkConfigOption))
-    {
-        Console.Out.WriteLine($"configuration {path}: OK");
-        return ExitCodes.Ok;
-    }
 
-    string version = Assembly.GetExecutingAssembly().GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-    log.Info($"germqtt {version}: gerrit {options.Gerrit.Endpoint} -> mqtt {options.Mqtt.Endpoint}, " +
-             $"topics {options.Mqtt.Topic}/<project>/<type>, qos {(int)options.Mqtt.Qos}");
-    using var pidFile = PidFile.Create(options.Default.PidFile);
-    using var shutdown = new ShutdownSignal(log);
-    return await new Bridge(options, log).RunAsync(shutdown.Token);
+    using (pidFile)
+    {
+        string version = Assembly.GetExecutingAssembly().GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        log.Info($"germqtt {version}: gerrit {options.Gerrit.Endpoint} -> mqtt {options.Mqtt.Endpoint}, " +
+                 $"topics {options.Mqtt.Topic}/<project>/<type>, qos {(int)options.Mqtt.Qos}");
+        using var shutdown = new ShutdownSignal(log);
+        return await new Bridge(options, log).RunAsync(shutdown.Token);
+    }
 });
 
 // germqtt owns SIGTERM itself: the drain deadline comes from the configuration, not from the parser.
