@@ -35,6 +35,23 @@ public class BridgeEndToEndTests : DaemonTestBase
         Assert.That(bridge.StdErr, Has.None.Contains("error:").And.None.Contains("warning:"), bridge.Transcript);
     }
 
+    [TestCase("rsa", "")]
+    [TestCase("rsa", "PEM")]
+    [TestCase("ecdsa", "")]
+    [TestCase("ecdsa", "PEM")]
+    [TestCase("ed25519", "")]
+    public async Task Private_keys_of_each_type_and_format_log_in(string type, string format)
+    {
+        string key = Path.Combine(Gerrit.Dir, $"user-{type}-{format}-{Guid.NewGuid():N}");
+        OptionsLoaderTests.GenerateKey(key, type, format);
+        File.AppendAllText(Path.Combine(Gerrit.Dir, "authorized_keys"), File.ReadAllText(key + ".pub"));
+        string topic = RunningBridge.UniqueTopic();
+        await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic, tweak: s => s["gerrit"]["key"] = key));
+        Gerrit.Emit("""{"type":"comment-added","project":"keys"}""");
+        await probe.WaitForCountAsync(1, Wait);
+    }
+
     [Test]
     public async Task A_malformed_line_is_logged_and_skipped_and_later_events_still_arrive()
     {

@@ -247,9 +247,10 @@ public class OptionsLoaderTests
         return path;
     }
 
-    internal static void GenerateKey(string path, string type = "ed25519")
+    internal static void GenerateKey(string path, string type = "ed25519", string format = "")
     {
-        using var p = Process.Start(new ProcessStartInfo("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", path]) { RedirectStandardOutput = true })!;
+        string[] args = ["-q", "-t", type, "-N", "", "-C", "", "-f", path, .. format.Length > 0 ? new[] { "-m", format } : []];
+        using var p = Process.Start(new ProcessStartInfo("ssh-keygen", args) { RedirectStandardOutput = true })!;
         p.WaitForExit();
         Assert.That(p.ExitCode, Is.Zero, "ssh-keygen");
     }
