@@ -16,10 +16,15 @@ public sealed class Bridge
     private readonly EventBuffer _buffer;
     private long _lastOverflowLog;
 
-    public Bridge(GermqttOptions options, Log log, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    private readonly SystemdNotifier _systemd;
+    private readonly ConnectionStatus _status;
+
+    public Bridge(GermqttOptions options, Log log, SystemdNotifier systemd, Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
         _options = options;
         _log = log;
+        _systemd = systemd;
+        _status = new ConnectionStatus(systemd, options.Gerrit.Endpoint, options.Mqtt.Endpoint);
         _delay = delay ?? Task.Delay;
         _buffer = new EventBuffer(options.Default.BufferSize, _ => OnOverflow());
     }
@@ -29,24 +34,27 @@ public sealed class Bridge
     /// <summary>Runs until <paramref name="stop"/> is cancelled and the drain is over; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
-        var publisher = new MqttPublisher(_options.Mqtt, _log, Counters, _buffer, _delay);
-        var gerrit = new GerritStream(_options.Gerrit, _log, Counters, OnLine, _delay);
+        var publisher = new MqttPublisher(_options.Mqtt, _log, Counters, _status, _buffer, _delay);
+        var gerrit = new GerritStream(_options.Gerrit, _log, Counters, _status, OnLine, _delay);
 
         using var drainDeadline = new CancellationTokenSource();
         using var onStop = stop.Register(() =>
         {
             _log.Info($"stopping: delivering buffered events for up to {_options.Default.DrainTimeout.TotalSeconds:0.###}s");
+            _systemd.Notify("STOPPING=1");
             drainDeadline.CancelAfter(_options.Default.DrainTimeout);
         });
 
         Task publishing = publisher.RunAsync(drainDeadline.Token);
         Task reading = gerrit.RunAsync(stop);
         Task stats = LogStatsAsync(stop);
+        Task watchdog = FeedWatchdogAsync(stop);
 
         await reading;
         _buffer.Complete();
         await publishing;
         await stats;
+        await watchdog;
 
         int undelivered = publisher.Undelivered;
         if (undelivered > 0)
@@ -101,6 +109,23 @@ public sealed class Bridge
             {
                 await _delay(_options.Default.StatsInterval, stop);
                 _log.Info($"stats: {Counters.Summary(_buffer.Count)}");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>WatchdogSec= in the unit: prove the process is alive at half the interval systemd allows.</summary>
+    private async Task FeedWatchdogAsync(CancellationToken stop)
+    {
+        if (SystemdNotifier.WatchdogInterval() is not { } interval) return;
+        try
+        {
+            while (true)
+            {
+                _systemd.Notify("WATCHDOG=1");
+                await _delay(interval, stop);
             }
         }
         catch (OperationCanceledException)

@@ -12,6 +12,7 @@ public sealed class GerritStream(
     GerritOptions options,
     Log log,
     Counters counters,
+    ConnectionStatus status,
     Action<byte[]> onLine,
     Func<TimeSpan, CancellationToken, Task> delay)
 {
@@ -38,6 +39,10 @@ public sealed class GerritStream(
             catch (Exception e)
             {
                 end = Describe(e);
+            }
+            finally
+            {
+                status.SetGerrit(false);
             }
             if (stop.IsCancellationRequested) break;
 
@@ -82,6 +87,7 @@ public sealed class GerritStream(
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         streaming.Start();
         log.Info($"gerrit {options.Endpoint}: connected as {options.Username}, streaming events");
+        status.SetGerrit(true);
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task<string?> liveness = WatchLivenessAsync(client, activity, watching.Token);

@@ -16,6 +16,7 @@ public sealed class MqttPublisher(
     MqttOptions options,
     Log log,
     Counters counters,
+    ConnectionStatus status,
     EventBuffer buffer,
     Func<TimeSpan, CancellationToken, Task> delay)
 {
@@ -43,6 +44,7 @@ public sealed class MqttPublisher(
                     var connected = await client.ConnectAsync(ClientOptions(), deadline);
                     connectedAt = Environment.TickCount64;
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
+                    status.SetMqtt(true);
                     // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it.
                     var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     client.DisconnectedAsync += _ =>
@@ -62,6 +64,10 @@ public sealed class MqttPublisher(
                 catch (Exception e)
                 {
                     failure = Describe(e);
+                }
+                finally
+                {
+                    status.SetMqtt(false);
                 }
             }
 

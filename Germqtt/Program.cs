@@ -67,7 +67,8 @@ root.SetAction(async (parsed, _) =>
         log.Info($"germqtt {version}: gerrit {options.Gerrit.Endpoint} -> mqtt {options.Mqtt.Endpoint}, " +
                  $"topics {options.Mqtt.Topic}/<project>/<type>, qos {(int)options.Mqtt.Qos}");
         using var shutdown = new ShutdownSignal(log);
-        return await new Bridge(options, log).RunAsync(shutdown.Token);
+        using var systemd = SystemdNotifier.ForProcess(log);
+        return await new Bridge(options, log, systemd).RunAsync(shutdown.Token);
     }
 });
 
