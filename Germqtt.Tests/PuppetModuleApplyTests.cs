@@ -1,0 +1,329 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Germqtt.Tests.Fixtures;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Germqtt.Tests;
+
+/// <summary>
+/// Both modules applied by `puppet apply` into a throwaway root, then the real daemons started
+/// from the files Puppet wrote: mosquitto from its mosquitto.conf, password file and ACL, and
+/// germqtt from its INI, SSH key and known_hosts, against a test Gerrit.
+/// </summary>
+[TestFixture, NonParallelizable, Category("Puppet"), Category("Slow")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class PuppetModuleApplyTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private const string Publisher = "germqtt";
+    private readonly string password = "pw-" + Guid.NewGuid().ToString("N");
+    private readonly string topic = RunningBridge.UniqueTopic();
+    private PuppetRoot root = null!;
+    private TestGerrit gerrit = null!;
+    private ConfiguredMosquitto? broker;
+    private string manifest = null!;
+    private ProcessResult? firstApply;
+    private int mqttPort;
+    private int websocketsPort;
+    private int tlsPort;
+    private int tlsWebsocketsPort;
+    private string certificate = null!;
+
+    private string ConfPath => root.P("/etc/mosquitto/mosquitto.conf");
+    private string IniPath => root.P("/etc/germqtt.ini");
+    private ConfiguredMosquitto Broker => broker ?? throw new InvalidOperationException("the broker did not start");
+
+    [OneTimeSetUp]
+    public async Task ApplyBothModulesAndStartTheBroker()
+    {
+        PuppetTools.Require("puppet");
+        root = PuppetRoot.Create();
+        gerrit = await TestGerrit.StartAsync();
+        string key = Path.Combine(root.Dir, "server.key");
+        certificate = Path.Combine(root.Dir, "server.crt");
+        // A self-signed certificate for 127.0.0.1 that is its own CA.
+        await ProcessRunner.RunAsync(PuppetTools.Require("openssl"),
+        [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", key, "-out", certificate,
+        ]);
+
+        // A port that was free a moment ago can be taken before mosquitto binds it: then the
+        // files are applied again with fresh ports.
+        for (int attempt = 1; ; attempt++)
+        {
+            mqttPort = FreePort.Next();
+            websocketsPort = FreePort.Next();
+            tlsPort = FreePort.Next();
+            tlsWebsocketsPort = FreePort.Next();
+            manifest = WriteSiteManifest(key);
+            // --debug on the run that writes every file: the worst case for a leaked password.
+            var apply = await root.ApplyAsync(manifest, "--debug");
+            firstApply ??= apply;
+            if (apply.ExitCode != 2)
+                Assert.Fail($"the first puppet apply should change files and exit 2\n{PuppetTools.Describe(apply)}");
+            try
+            {
+                broker = await ConfiguredMosquitto.StartAsync(ConfPath, mqttPort, root.P("/var/log/mosquitto/mosquitto.log"));
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && e.Message.Contains("Address already in use"))
+            {
+                TestContext.Out.WriteLine($"port taken, applying again with fresh ports: {e.Message}");
+            }
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopEverything()
+    {
+        if (broker is not null) await broker.DisposeAsync();
+        if (gerrit is not null) await gerrit.DisposeAsync();
+        root?.Dispose();
+    }
+
+    [Test]
+    public async Task A_second_puppet_apply_changes_nothing_not_even_the_password_file()
+    {
+        var hashes = new[] { "/etc/mosquitto/passwd", "/etc/germqtt.ini", "/etc/germqtt/gerrit_key" }
+            .ToDictionary(f => f, f => File.ReadAllText(root.P(f)));
+        var second = await root.ApplyAsync(manifest);
+        Assert.That(second.ExitCode, Is.Zero, () => "exit 0 means nothing changed\n" + PuppetTools.Describe(second));
+        Assert.That(second.StdOut, Does.Not.Contain("changed").And.Not.Contain("created"), () => PuppetTools.Describe(second));
+        foreach (var (file, before) in hashes) Assert.That(File.ReadAllText(root.P(file)), Is.EqualTo(before), file);
+    }
+
+    [Test]
+    public void The_clear_mqtt_password_is_in_no_debug_output_report_or_password_file()
+    {
+        var debug = firstApply!;
+        Assert.That(debug.StdOut, Does.Contain("Debug: "), "the --debug run printed its debug output");
+        Assert.That(debug.StdOut + debug.StdErr, Does.Not.Contain(password));
+        Assert.That(debug.StdOut, Does.Contain("[redacted]"), "the secret files' changes are reported redacted");
+        var leaks = Directory.EnumerateFiles(root.PuppetStateDir, "*", SearchOption.AllDirectories)
+            .Where(f => File.ReadAllText(f).Contains(password)).ToList();
+        Assert.That(leaks, Is.Empty, "files of Puppet's own (reports, state) with the clear password");
+        Assert.That(File.ReadAllText(root.P("/etc/mosquitto/passwd")), Does.Not.Contain(password)
+            .And.Match($@"^{Publisher}:\$7\$101\$[A-Za-z0-9+/]{{16}}\$[A-Za-z0-9+/=]{{88}}\n"));
+    }
+
+    [Test]
+    public void Files_get_the_owners_modes_and_content_the_daemons_need()
+    {
+        var expected = new Dictionary<string, UnixFileMode>
+        {
+            ["/etc/mosquitto/mosquitto.conf"] = (UnixFileMode)0b110_100_000,
+            ["/etc/mosquitto/passwd"] = (UnixFileMode)0b110_100_000,
+            ["/etc/mosquitto/acl"] = (UnixFileMode)0b110_100_000,
+            ["/etc/mosquitto/certs/server.key"] = (UnixFileMode)0b110_100_000,
+            ["/etc/mosquitto/certs/server.crt"] = (UnixFileMode)0b110_100_100,
+            ["/etc/germqtt.ini"] = (UnixFileMode)0b110_100_000,
+            ["/etc/germqtt/gerrit_key"] = (UnixFileMode)0b110_000_000,
+            ["/etc/germqtt/known_hosts"] = (UnixFileMode)0b110_100_100,
+            ["/usr/bin/germqtt"] = (UnixFileMode)0b111_101_101,
+        };
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var (file, mode) in expected)
+                Assert.That(File.GetUnixFileMode(root.P(file)), Is.EqualTo(mode), file);
+        }
+
+        string hostKey = string.Join(' ', HostKeyLine().Split(' ')[1..3]);
+        Assert.That(File.ReadAllText(root.P("/etc/germqtt/known_hosts")), Is.EqualTo($"[127.0.0.1]:{gerrit.Port} {hostKey}\n"));
+        Assert.That(File.ReadAllText(root.P("/etc/germqtt/gerrit_key")), Is.EqualTo(File.ReadAllText(gerrit.KeyPath)));
+        string acl = File.ReadAllText(root.P("/etc/mosquitto/acl"));
+        Assert.That(acl, Does.Contain("topic read #\ntopic read $SYS/#\n").And.Contain($"user {Publisher}\ntopic readwrite {topic}/#\n"));
+        string conf = File.ReadAllText(ConfPath);
+        Assert.That(conf, Does.Contain("per_listener_settings false\nallow_anonymous true\n").And.Not.Match("(?m)^pid_file"));
+    }
+
+    [Test]
+    public async Task The_publisher_can_publish_and_an_anonymous_subscriber_receives_it()
+    {
+        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
+        var pub = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/p/hello", "from the publisher", Publisher, password);
+        Assert.That(pub.ExitCode, Is.Zero, () => PuppetTools.Describe(pub));
+        await probe.WaitForCountAsync(1, Wait);
+        Assert.That(probe.Messages.Single().Text, Is.EqualTo("from the publisher"));
+    }
+
+    [Test]
+    public async Task An_anonymous_publish_is_dropped_and_never_reaches_subscribers()
+    {
+        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, "#");
+        // mosquitto_pub exits 0 either way: the ACL drops the message silently.
+        var anonymous = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/anonymous", "must not arrive");
+        Assert.That(anonymous.ExitCode, Is.Zero, () => PuppetTools.Describe(anonymous));
+        await AssertOnlySentinelArrivesAsync(probe, "must not arrive");
+    }
+
+    [Test]
+    public async Task A_publisher_cannot_publish_outside_its_topics()
+    {
+        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, "#");
+        var outside = await MosquittoPub.PublishAsync(Broker.Port, "elsewhere/x", "outside its topics", Publisher, password);
+        Assert.That(outside.ExitCode, Is.Zero, () => PuppetTools.Describe(outside));
+        await AssertOnlySentinelArrivesAsync(probe, "outside its topics");
+    }
+
+    [Test]
+    public async Task A_wrong_password_is_refused()
+    {
+        var wrong = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/x", "with a wrong password", Publisher, password + "x");
+        Assert.That(wrong.ExitCode, Is.Not.Zero, () => PuppetTools.Describe(wrong));
+        Assert.That(wrong.StdErr + wrong.StdOut, Does.Contain("not authorised"), () => PuppetTools.Describe(wrong));
+    }
+
+    [Test]
+    public async Task A_websockets_client_receives_what_the_publisher_sends()
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult($"{e.ApplicationMessage.Topic} {e.ApplicationMessage.ConvertPayloadToString()}");
+            return Task.CompletedTask;
+        };
+        var options = new MqttClientOptionsBuilder()
+            .WithWebSocketServer(o => o.WithUri($"ws://127.0.0.1:{websocketsPort}/mqtt"))
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .Build();
+        using var cts = new CancellationTokenSource(Wait);
+        await client.ConnectAsync(options, cts.Token);
+        await client.SubscribeAsync($"{topic}/ws/#", MqttQualityOfServiceLevel.AtLeastOnce, cts.Token);
+
+        var pub = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/ws/event", "over websockets", Publisher, password);
+        Assert.That(pub.ExitCode, Is.Zero, () => PuppetTools.Describe(pub));
+        var arrived = await received.Task.WaitAsync(Wait);
+        Assert.That(arrived, Is.EqualTo($"{topic}/ws/event over websockets"));
+        await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
+    }
+
+    [Test]
+    public async Task A_TLS_client_that_trusts_the_CA_can_publish_over_the_TLS_listener()
+    {
+        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
+        var pub = await MosquittoPub.PublishAsync(tlsPort, $"{topic}/tls/event", "over TLS", Publisher, password,
+            ["--cafile", certificate]);
+        Assert.That(pub.ExitCode, Is.Zero, () => PuppetTools.Describe(pub) + "\n" + Broker.Describe());
+        await probe.WaitForCountAsync(1, Wait);
+        Assert.That(probe.Messages.Single().Text, Is.EqualTo("over TLS"));
+
+        var untrusted = await MosquittoPub.PublishAsync(tlsPort, $"{topic}/tls/event", "without the CA", Publisher, password,
+            ["--cafile", "/dev/null"]);
+        Assert.That(untrusted.ExitCode, Is.Not.Zero, "a client that does not trust the CA is refused");
+    }
+
+    [Test]
+    public async Task Germqtt_run_from_the_rendered_ini_publishes_a_Gerrit_event_to_the_rendered_broker()
+    {
+        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
+        await using var bridge = await RunningBridge.StartAsync(gerrit, IniPath);
+        gerrit.Emit("""{"type":"change-merged","change":{"project":"openstack/nova"}}""");
+        await probe.WaitForCountAsync(1, Wait);
+        Assert.That(probe.Messages.Single().Topic, Is.EqualTo($"{topic}/openstack/nova/change-merged"), probe.Describe);
+        Assert.That(bridge.StdErr, Has.None.Contains("error:"), bridge.Transcript);
+    }
+
+    /// <summary>Publishes a sentinel as the publisher; everything published before it has been handled by then.</summary>
+    private async Task AssertOnlySentinelArrivesAsync(MqttProbe probe, string forbidden)
+    {
+        string sentinel = $"sentinel-{Guid.NewGuid():N}";
+        var pub = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/sentinel", sentinel, Publisher, password);
+        Assert.That(pub.ExitCode, Is.Zero, () => PuppetTools.Describe(pub));
+        await Eventually.UntilAsync(() => probe.Messages.Any(m => m.Text == sentinel), Wait,
+            "the publisher's sentinel message", () => probe.Describe() + "\n" + Broker.Describe());
+        Assert.That(probe.Messages.Select(m => m.Text), Has.None.EqualTo(forbidden), () => probe.Describe() + "\n" + Broker.Describe());
+    }
+
+    private string HostKeyLine() =>
+        File.ReadAllLines(gerrit.KnownHostsPath).First(l => l.Split(' ') is [_, "ssh-ed25519", _, ..]);
+
+    /// <summary>site.pp: both classes with every path below the throwaway root, no package, user or service.</summary>
+    private string WriteSiteManifest(string tlsKey)
+    {
+        string Q(string s) => PuppetTools.Quote(s);
+        string R(string path) => Q(root.P(path));
+        string wrapper = PuppetTools.WriteGermqttWrapper(Path.Combine(root.Dir, "germqtt-wrapper"));
+        string hostKey = string.Join(' ', HostKeyLine().Split(' ')[1..3]);
+        string dirs = string.Join(", ", new[]
+        {
+            "/etc", "/etc/systemd", "/etc/systemd/system", "/usr", "/usr/bin",
+            "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto",
+        }.Select(R));
+
+        string site = $$"""
+            # Written by PuppetModuleApplyTests: both modules into a throwaway root.
+            file { [{{dirs}}]:
+              ensure => directory,
+            }
+
+            class { 'mosquitto':
+              manage_package       => false,
+              manage_service       => false,
+              group                => 'root',
+              run_as_user          => 'root',
+              config_dir           => {{R("/etc/mosquitto")}},
+              config_file          => {{R("/etc/mosquitto/mosquitto.conf")}},
+              password_file        => {{R("/etc/mosquitto/passwd")}},
+              acl_file             => {{R("/etc/mosquitto/acl")}},
+              listen_address       => '127.0.0.1',
+              port                 => {{mqttPort}},
+              websockets_port      => {{websocketsPort}},
+              persistence_location => {{R("/var/lib/mosquitto")}},
+              log_dest             => 'file',
+              log_file             => {{R("/var/log/mosquitto/mosquitto.log")}},
+              log_types            => ['all'],
+              tls_port             => {{tlsPort}},
+              tls_websockets_port  => {{tlsWebsocketsPort}},
+              tls_ca               => file({{Q(certificate)}}),
+              tls_cert             => file({{Q(certificate)}}),
+              tls_key              => Sensitive(file({{Q(tlsKey)}})),
+              tls_ca_path          => {{R("/etc/mosquitto/certs/ca.crt")}},
+              tls_cert_path        => {{R("/etc/mosquitto/certs/server.crt")}},
+              tls_key_path         => {{R("/etc/mosquitto/certs/server.key")}},
+              publishers           => {
+                '{{Publisher}}' => { 'password' => Sensitive({{Q(password)}}), 'topics' => ['{{topic}}/#'] },
+              },
+            }
+
+            class { 'germqtt':
+              install_method   => 'file',
+              binary_source    => {{Q(wrapper)}},
+              binary_path      => {{R("/usr/bin/germqtt")}},
+              manage_user      => false,
+              manage_service   => false,
+              user             => 'root',
+              group            => 'root',
+              config_file      => {{R("/etc/germqtt.ini")}},
+              config_dir       => {{R("/etc/germqtt")}},
+              key_file         => {{R("/etc/germqtt/gerrit_key")}},
+              known_hosts_file => {{R("/etc/germqtt/known_hosts")}},
+              unit_file        => {{R("/etc/systemd/system/germqtt.service")}},
+              gerrit_username  => {{Q(gerrit.Username)}},
+              gerrit_hostname  => '127.0.0.1',
+              gerrit_port      => {{gerrit.Port}},
+              gerrit_ssh_key   => Sensitive(file({{Q(gerrit.KeyPath)}})),
+              gerrit_host_key  => {{Q(hostKey)}},
+              mqtt_hostname    => '127.0.0.1',
+              mqtt_port        => {{mqttPort}},
+              mqtt_topic       => '{{topic}}',
+              mqtt_username    => '{{Publisher}}',
+              mqtt_password    => Sensitive({{Q(password)}}),
+              mqtt_qos         => 1,
+              mqtt_client_id   => 'germqtt-puppet-test',
+              drain_timeout    => 2,
+              stats_interval   => 0,
+            }
+
+            Class['mosquitto'] -> Class['germqtt']
+            """;
+        string path = Path.Combine(root.Dir, "site.pp");
+        File.WriteAllText(path, site);
+        return path;
+    }
+}

@@ -1,0 +1,107 @@
+# @summary Writes the SSH key, known_hosts, the INI and the systemd unit (private).
+#
+# @api private
+class germqtt::config {
+  assert_private()
+
+  file { $germqtt::config_dir:
+    ensure => directory,
+    owner  => 'root',
+    group  => $germqtt::group,
+    mode   => '0750',
+  }
+
+  # OpenSSH and SSH.NET want the key's last line ended.
+  $key = $germqtt::gerrit_ssh_key.unwrap
+  file { $germqtt::key_file:
+    ensure    => file,
+    owner     => $germqtt::user,
+    group     => $germqtt::group,
+    mode      => '0600',
+    show_diff => false,
+    backup    => false, # no copies of the key in a filebucket, whatever the site's File defaults
+    content   => Sensitive($key.regsubst(/\n*\z/, "\n")),
+  }
+
+  # known_hosts names the host as "[host]:port" unless the port is ssh's own.
+  $host_pattern = $germqtt::gerrit_port ? {
+    22      => $germqtt::gerrit_hostname,
+    default => "[${germqtt::gerrit_hostname}]:${germqtt::gerrit_port}",
+  }
+  $host_keys = [$germqtt::gerrit_host_key].flatten
+  file { $germqtt::known_hosts_file:
+    ensure  => file,
+    owner   => 'root',
+    group   => 'root',
+    mode    => '0644',
+    content => $host_keys.map |$k| { "${host_pattern} ${k}\n" }.join,
+  }
+
+  $ini = epp('germqtt/germqtt.ini.epp', {
+      'pidfile'                     => $germqtt::pidfile,
+      'buffer_size'                 => $germqtt::buffer_size,
+      'drain_timeout'               => $germqtt::drain_timeout,
+      'stats_interval'              => $germqtt::stats_interval,
+      'gerrit_username'             => $germqtt::gerrit_username,
+      'gerrit_hostname'             => $germqtt::gerrit_hostname,
+      'gerrit_port'                 => $germqtt::gerrit_port,
+      'gerrit_key'                  => $germqtt::key_file,
+      'gerrit_known_hosts'          => $germqtt::known_hosts_file,
+      'gerrit_host_key_fingerprint' => $germqtt::gerrit_host_key_fingerprint,
+      'gerrit_connect_timeout'      => $germqtt::gerrit_connect_timeout,
+      'gerrit_keepalive'            => $germqtt::gerrit_keepalive,
+      'gerrit_liveness_interval'    => $germqtt::gerrit_liveness_interval,
+      'gerrit_retry_initial'        => $germqtt::gerrit_retry_initial,
+      'gerrit_retry_max'            => $germqtt::gerrit_retry_max,
+      'mqtt_hostname'               => $germqtt::mqtt_hostname,
+      'mqtt_port'                   => $germqtt::mqtt_port,
+      'mqtt_topic'                  => $germqtt::mqtt_topic,
+      'mqtt_keepalive'              => $germqtt::mqtt_keepalive,
+      'mqtt_username'               => $germqtt::mqtt_username,
+      'mqtt_password'               => $germqtt::mqtt_password,
+      'mqtt_qos'                    => $germqtt::mqtt_qos,
+      'mqtt_client_id'              => $germqtt::mqtt_client_id,
+      'mqtt_max_inflight'           => $germqtt::mqtt_max_inflight,
+      'mqtt_connect_timeout'        => $germqtt::mqtt_connect_timeout,
+      'mqtt_publish_timeout'        => $germqtt::mqtt_publish_timeout,
+      'mqtt_retry_initial'          => $germqtt::mqtt_retry_initial,
+      'mqtt_retry_max'              => $germqtt::mqtt_retry_max,
+  })
+
+  # Sensitive keeps the MQTT password out of logs, reports and the catalog diff.
+  $ini_content = $germqtt::mqtt_password ? {
+    undef   => $ini,
+    default => Sensitive($ini),
+  }
+  $validate_cmd = $germqtt::validate_config ? {
+    true    => $germqtt::validate_command,
+    default => undef,
+  }
+
+  file { $germqtt::config_file:
+    ensure       => file,
+    owner        => 'root',
+    group        => $germqtt::group,
+    mode         => '0640',
+    show_diff    => false,
+    backup       => false,
+    content      => $ini_content,
+    validate_cmd => $validate_cmd,
+    # The check opens the key and known_hosts, and runs the installed binary.
+    require      => [File[$germqtt::key_file], File[$germqtt::known_hosts_file]],
+  }
+
+  file { $germqtt::unit_file:
+    ensure  => file,
+    owner   => 'root',
+    group   => 'root',
+    mode    => '0644',
+    content => epp('germqtt/germqtt.service.epp', {
+        'binary_path'               => $germqtt::binary_path,
+        'config_file'               => $germqtt::config_file,
+        'user'                      => $germqtt::user,
+        'group'                     => $germqtt::group,
+        'memory_deny_write_execute' => $germqtt::memory_deny_write_execute,
+    }),
+  }
+}

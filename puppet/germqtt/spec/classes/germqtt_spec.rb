@@ -1,0 +1,237 @@
+# frozen_string_literal: true
+
+require 'spec_helper'
+
+HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhfABEsKlICVS+gJ1DHKAqlB28qmqk2nJQyKxgTzb3T'
+
+# { 'section' => { 'key' => 'value' } } of an INI text, in the order written.
+def ini_sections(text)
+  sections = {}
+  current = nil
+  text.each_line do |line|
+    line = line.strip
+    next if line.empty? || line.start_with?('#', ';')
+
+    if (m = line.match(%r{\A\[(.+)\]\z}))
+      current = sections[m[1]] = {}
+    else
+      key, value = line.split('=', 2).map(&:strip)
+      raise "#{line.inspect} is outside a section" if current.nil?
+      raise "#{key} appears twice" if current.key?(key)
+
+      current[key] = value
+    end
+  end
+  sections
+end
+
+describe 'germqtt' do
+  let(:required) do
+    {
+      gerrit_username: 'firehose',
+      gerrit_hostname: 'review.example.org',
+      gerrit_ssh_key: sensitive("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"),
+      gerrit_host_key: HOST_KEY,
+    }
+  end
+  let(:params) { required }
+  let(:ini) { ini_sections(file_content('/etc/germqtt.ini')) }
+  let(:unit) { file_content('/etc/systemd/system/germqtt.service') }
+
+  context 'with the required parameters only' do
+    it { is_expected.to compile.with_all_deps }
+    it { is_expected.to contain_package('germqtt').with_ensure('installed') }
+    it { is_expected.to contain_group('germqtt').with(system: true) }
+    it { is_expected.to contain_user('germqtt').with(system: true, gid: 'germqtt', home: '/var/lib/germqtt', shell: '/usr/sbin/nologin') }
+    it { is_expected.to contain_service('germqtt').with(ensure: 'running', enable: true) }
+
+    it 'restarts the service when the binary or any configuration file changes' do
+      is_expected.to contain_class('germqtt::config').that_notifies('Class[germqtt::service]')
+      is_expected.to contain_class('germqtt::install').that_notifies('Class[germqtt::service]')
+      is_expected.to contain_class('germqtt::install').that_comes_before('Class[germqtt::config]')
+      is_expected.to contain_class('germqtt::user').that_comes_before('Class[germqtt::install]')
+      %w[/etc/germqtt.ini /etc/germqtt/gerrit_key /etc/germqtt/known_hosts /etc/systemd/system/germqtt.service].each do |f|
+        is_expected.to contain_file(f).that_comes_before('Class[germqtt::service]')
+      end
+    end
+
+    it 'writes only the options given; germqtt defaults the rest' do
+      expect(ini).to eq(
+        'default' => {},
+        'gerrit' => {
+          'username' => 'firehose', 'hostname' => 'review.example.org', 'port' => '29418',
+          'key' => '/etc/germqtt/gerrit_key', 'known_hosts' => '/etc/germqtt/known_hosts'
+        },
+        'mqtt' => { 'hostname' => 'localhost' },
+      )
+    end
+
+    it 'protects the INI: root:germqtt 0640, no diffs, checked by germqtt before it is installed' do
+      is_expected.to contain_file('/etc/germqtt.ini').with(
+        owner: 'root', group: 'germqtt', mode: '0640', show_diff: false, backup: false,
+        validate_cmd: '/usr/bin/germqtt --check-config %',
+      )
+      is_expected.to contain_file('/etc/germqtt.ini').that_requires(['File[/etc/germqtt/gerrit_key]', 'File[/etc/germqtt/known_hosts]'])
+    end
+
+    it 'writes the SSH key for the germqtt user only, Sensitive, ending in a newline' do
+      is_expected.to contain_file('/etc/germqtt/gerrit_key').with(owner: 'germqtt', mode: '0600', show_diff: false, backup: false)
+      expect(catalogue.resource('File', '/etc/germqtt/gerrit_key').sensitive_parameters).to include(:content)
+      expect(file_content('/etc/germqtt/gerrit_key')).to end_with("-----END OPENSSH PRIVATE KEY-----\n")
+      is_expected.to contain_file('/etc/germqtt').with(ensure: 'directory', owner: 'root', group: 'germqtt', mode: '0750')
+    end
+
+    it 'pins the Gerrit host key for [host]:port' do
+      expect(file_content('/etc/germqtt/known_hosts')).to eq("[review.example.org]:29418 #{HOST_KEY}\n")
+    end
+
+    it 'writes a hardened systemd unit' do
+      [
+        'Type=exec',
+        'ExecStart=/usr/bin/germqtt --config /etc/germqtt.ini',
+        'User=germqtt', 'Group=germqtt',
+        'Restart=on-failure', 'RestartSec=5s', 'RestartPreventExitStatus=78', 'TimeoutStopSec=30s',
+        'After=network-online.target mosquitto.service', 'Wants=network-online.target',
+        'Environment=DOTNET_EnableDiagnostics=0', 'RuntimeDirectory=germqtt',
+        'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes',
+        'PrivateDevices=yes', 'PrivateUsers=yes', 'PrivateMounts=yes', 'ProtectKernelTunables=yes', 'ProtectKernelModules=yes',
+        'ProtectKernelLogs=yes', 'ProtectControlGroups=yes', 'ProtectClock=yes', 'ProtectHostname=yes',
+        'ProtectProc=invisible', 'ProcSubset=pid', 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+        'RestrictNamespaces=yes', 'RestrictRealtime=yes', 'RestrictSUIDSGID=yes', 'LockPersonality=yes',
+        'CapabilityBoundingSet=', 'AmbientCapabilities=', 'SystemCallArchitectures=native',
+        'SystemCallFilter=@system-service', 'SystemCallFilter=~@privileged', 'UMask=0077',
+        'DevicePolicy=closed', 'RemoveIPC=yes', 'WantedBy=multi-user.target'
+      ].each do |directive|
+        expect(unit.lines.map(&:chomp)).to include(directive)
+      end
+      expect(unit).not_to match(%r{^MemoryDenyWriteExecute})
+      expect(unit).not_to match(%r{^SystemCallFilter=.*@resources})
+      is_expected.to contain_file('/etc/systemd/system/germqtt.service').with(owner: 'root', mode: '0644')
+    end
+  end
+
+  context 'with every INI option set' do
+    let(:params) do
+      required.merge(
+        pidfile: '/run/germqtt/germqtt.pid', buffer_size: 5000, drain_timeout: 12.5, stats_interval: 0,
+        gerrit_port: 2222, gerrit_host_key_fingerprint: 'SHA256:abcDEF0123+/xyz',
+        gerrit_connect_timeout: 15, gerrit_keepalive: 25, gerrit_liveness_interval: 90,
+        gerrit_retry_initial: 0.5, gerrit_retry_max: 120,
+        mqtt_hostname: 'broker.example.org', mqtt_port: 1884, mqtt_topic: 'gerrit/review',
+        mqtt_keepalive: 45, mqtt_username: 'germqtt', mqtt_password: sensitive('p@ss word'),
+        mqtt_qos: 1, mqtt_client_id: 'germqtt-review', mqtt_max_inflight: 50,
+        mqtt_connect_timeout: 20, mqtt_publish_timeout: 40, mqtt_retry_initial: 2, mqtt_retry_max: 300
+      )
+    end
+
+    it 'writes every key with its value, in its section' do
+      expect(ini).to eq(
+        'default' => {
+          'pidfile' => '/run/germqtt/germqtt.pid', 'buffer_size' => '5000', 'drain_timeout' => '12.5',
+          'stats_interval' => '0'
+        },
+        'gerrit' => {
+          'username' => 'firehose', 'hostname' => 'review.example.org', 'port' => '2222',
+          'key' => '/etc/germqtt/gerrit_key', 'known_hosts' => '/etc/germqtt/known_hosts',
+          'host_key_fingerprint' => 'SHA256:abcDEF0123+/xyz', 'connect_timeout' => '15',
+          'keepalive' => '25', 'liveness_interval' => '90', 'retry_initial' => '0.5', 'retry_max' => '120'
+        },
+        'mqtt' => {
+          'hostname' => 'broker.example.org', 'port' => '1884', 'topic' => 'gerrit/review',
+          'keepalive' => '45', 'username' => 'germqtt', 'password' => '"p@ss word"', 'qos' => '1',
+          'client_id' => 'germqtt-review', 'max_inflight' => '50', 'connect_timeout' => '20',
+          'publish_timeout' => '40', 'retry_initial' => '2', 'retry_max' => '300'
+        },
+      )
+    end
+
+    it 'marks the INI Sensitive because it holds the password' do
+      expect(catalogue.resource('File', '/etc/germqtt.ini').sensitive_parameters).to include(:content)
+    end
+
+    it 'pins the host key for the non-default port' do
+      expect(file_content('/etc/germqtt/known_hosts')).to eq("[review.example.org]:2222 #{HOST_KEY}\n")
+    end
+  end
+
+  context 'with Gerrit on port 22 and two host keys' do
+    let(:params) do
+      required.merge(gerrit_port: 22, gerrit_host_key: [HOST_KEY, 'ecdsa-sha2-nistp256 AAAAE2VjZHNh host-comment'])
+    end
+
+    it 'writes plain host names, one line per key' do
+      expect(file_content('/etc/germqtt/known_hosts')).to eq(
+        "review.example.org #{HOST_KEY}\nreview.example.org ecdsa-sha2-nistp256 AAAAE2VjZHNh host-comment\n",
+      )
+    end
+  end
+
+  context 'with a plain-string MQTT password' do
+    let(:params) { required.merge(mqtt_username: 'germqtt', mqtt_password: 'plain') }
+
+    it { is_expected.to compile.and_raise_error(%r{mqtt_password.*Sensitive}) }
+  end
+
+  context 'with a plain-string SSH key' do
+    let(:params) { required.merge(gerrit_ssh_key: 'plain') }
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_ssh_key.*Sensitive}) }
+  end
+
+  context 'with a password but no user name' do
+    let(:params) { required.merge(mqtt_password: sensitive('pw')) }
+
+    it { is_expected.to compile.and_raise_error(%r{mqtt_username}) }
+  end
+
+  context 'without the Gerrit host key' do
+    let(:params) { required.reject { |k, _| k == :gerrit_host_key } }
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_host_key}) }
+  end
+
+  context 'with a host key that is not TYPE BASE64' do
+    let(:params) { required.merge(gerrit_host_key: "[review.example.org]:29418 #{HOST_KEY}") }
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_host_key}) }
+  end
+
+  context 'with a base topic that has a wildcard' do
+    let(:params) { required.merge(mqtt_topic: 'gerrit/#') }
+
+    it { is_expected.to compile.and_raise_error(%r{mqtt_topic}) }
+  end
+
+  context 'installed from a file, no user, no service, no validation, MemoryDenyWriteExecute' do
+    let(:params) do
+      required.merge(
+        install_method: 'file', binary_source: 'puppet:///modules/site/germqtt', binary_path: '/usr/local/bin/germqtt',
+        manage_user: false, manage_service: false, validate_config: false, memory_deny_write_execute: true
+      )
+    end
+
+    it { is_expected.to compile.with_all_deps }
+    it { is_expected.not_to contain_package('germqtt') }
+    it { is_expected.not_to contain_user('germqtt') }
+    it { is_expected.not_to contain_service('germqtt') }
+    it { is_expected.to contain_file('/usr/local/bin/germqtt').with(source: 'puppet:///modules/site/germqtt', mode: '0755') }
+    it { is_expected.to contain_file('/etc/germqtt.ini').without_validate_cmd }
+
+    it 'starts the installed binary, with MemoryDenyWriteExecute for a NativeAOT build' do
+      expect(unit).to match(%r{^ExecStart=/usr/local/bin/germqtt --config /etc/germqtt\.ini$})
+      expect(unit).to match(%r{^MemoryDenyWriteExecute=yes$})
+    end
+  end
+
+  context 'installed from a file without binary_source' do
+    let(:params) { required.merge(install_method: 'file') }
+
+    it { is_expected.to compile.and_raise_error(%r{binary_source}) }
+  end
+
+  context 'with a custom validate command' do
+    let(:params) { required.merge(validate_command: '/usr/bin/dotnet /opt/germqtt/germqtt.dll --check-config %') }
+
+    it { is_expected.to contain_file('/etc/germqtt.ini').with_validate_cmd('/usr/bin/dotnet /opt/germqtt/germqtt.dll --check-config %') }
+  end
+end

@@ -1,0 +1,148 @@
+# @summary
+#   A Mosquitto 2.0 broker for a public event firehose: anyone may subscribe, only publishers publish.
+#
+# Manages the package, `mosquitto.conf`, the password file, the ACL, optional TLS files and the
+# service. Mosquitto 2.0 drops to the `mosquitto` user before it opens the password file, the
+# ACL, a log file or the TLS key, so those are written `0640 root:mosquitto`.
+#
+# Listeners (all use the same global authentication and ACL, `per_listener_settings false`):
+# * MQTT on `port` (1883), bound to `listen_address` when given;
+# * MQTT over websockets on `websockets_port` (80) unless it is undef;
+# * when `tls_cert` and `tls_key` are given: MQTT over TLS on `tls_port` (8883) and secure
+#   websockets on `tls_websockets_port` (8080) unless that is undef.
+#
+# Mosquitto 2.0's websockets listeners ignore any bind address (they listen on every
+# interface); firewall them if that matters.
+#
+# @example A firehose broker with one publisher
+#   class { 'mosquitto':
+#     publishers => {
+#       'germqtt' => { 'password' => Sensitive('change-me') },
+#     },
+#   }
+#
+# @param publishers
+#   The users allowed to publish, by user name: each with a Sensitive `password` and optional
+#   `topics` (topic filters it may write and read, `#` when left out). Anonymous clients may read
+#   every topic, including `$SYS/#`, and write none. At least one publisher is required.
+# @param manage_package
+#   Whether to install `package_name`. Turn off when the package comes from elsewhere (or in tests).
+# @param package_name
+#   Name of the broker's package.
+# @param package_ensure
+#   `ensure` of the package: `installed`, `latest` or a version.
+# @param manage_service
+#   Whether to manage the `service_name` service. Turn off where no service manager runs (tests).
+# @param service_name
+#   Name of the broker's service.
+# @param service_ensure
+#   `ensure` of the service: `running` or `stopped`.
+# @param service_enable
+#   Whether the service starts at boot.
+# @param config_dir
+#   Directory of the broker's configuration; created when missing.
+# @param config_file
+#   Path of the main configuration file the broker is started with.
+# @param password_file
+#   Path of the password file (`user:$7$...` lines, hashed by Puppet).
+# @param acl_file
+#   Path of the access control list.
+# @param owner
+#   Owner of the managed files.
+# @param group
+#   Group of the managed files; the broker's own group, so that it can read them after dropping
+#   privileges. Tests may use `root`.
+# @param run_as_user
+#   When set, writes `user NAME` into the configuration: the user mosquitto switches to when
+#   started as root (mosquitto's own default is `mosquitto`). Leave undef in production.
+# @param listen_address
+#   Address the plain and TLS MQTT listeners bind to; undef binds every address.
+# @param port
+#   Port of the plain MQTT listener.
+# @param websockets_port
+#   Port of the plain websockets listener; undef disables it. Ports below 1024 work because
+#   mosquitto binds them before dropping privileges.
+# @param tls_port
+#   Port of the MQTT over TLS listener, used when `tls_cert` and `tls_key` are given.
+# @param tls_websockets_port
+#   Port of the secure websockets listener, used when `tls_cert` and `tls_key` are given; undef
+#   disables it.
+# @param tls_ca
+#   PEM text of the CA certificate(s) to send along (`cafile`); optional.
+# @param tls_cert
+#   PEM text of the server certificate (with intermediates). Together with `tls_key` it turns on
+#   the TLS listeners.
+# @param tls_key
+#   PEM text of the server's private key, Sensitive. Written `0640 owner:group`.
+# @param tls_ca_path
+#   Where `tls_ca` is written.
+# @param tls_cert_path
+#   Where `tls_cert` is written.
+# @param tls_key_path
+#   Where `tls_key` is written.
+# @param persistence
+#   Whether retained messages and durable sessions are saved to disk.
+# @param persistence_location
+#   Directory of the persistence file; the package creates `/var/lib/mosquitto` for the broker.
+# @param log_dest
+#   Where the broker logs: `syslog` (the journal), `stderr` or `file`.
+# @param log_file
+#   The log file when `log_dest` is `file`; its directory must be writable by the broker's user
+#   (the Debian unit prepares `/var/log/mosquitto`).
+# @param log_types
+#   Which messages are logged (mosquitto's `log_type` values).
+# @param connection_messages
+#   Whether client connects and disconnects are logged.
+# @param password_salt_seed
+#   Mixed into each password hash's salt together with the user name, so equal passwords give
+#   different hashes on different hosts. Must stay stable, or every run rewrites the file.
+class mosquitto (
+  Hash[Mosquitto::Username, Mosquitto::Publisher, 1] $publishers,
+  Boolean $manage_package = true,
+  String[1] $package_name = 'mosquitto',
+  String[1] $package_ensure = 'installed',
+  Boolean $manage_service = true,
+  String[1] $service_name = 'mosquitto',
+  Stdlib::Ensure::Service $service_ensure = 'running',
+  Boolean $service_enable = true,
+  Stdlib::Absolutepath $config_dir = '/etc/mosquitto',
+  Stdlib::Absolutepath $config_file = '/etc/mosquitto/mosquitto.conf',
+  Stdlib::Absolutepath $password_file = '/etc/mosquitto/passwd',
+  Stdlib::Absolutepath $acl_file = '/etc/mosquitto/acl',
+  String[1] $owner = 'root',
+  String[1] $group = 'mosquitto',
+  Optional[String[1]] $run_as_user = undef,
+  Optional[Stdlib::IP::Address::Nosubnet] $listen_address = undef,
+  Stdlib::Port $port = 1883,
+  Optional[Stdlib::Port] $websockets_port = 80,
+  Stdlib::Port $tls_port = 8883,
+  Optional[Stdlib::Port] $tls_websockets_port = 8080,
+  Optional[String[1]] $tls_ca = undef,
+  Optional[String[1]] $tls_cert = undef,
+  Optional[Sensitive[String[1]]] $tls_key = undef,
+  Stdlib::Absolutepath $tls_ca_path = '/etc/mosquitto/certs/ca.crt',
+  Stdlib::Absolutepath $tls_cert_path = '/etc/mosquitto/certs/server.crt',
+  Stdlib::Absolutepath $tls_key_path = '/etc/mosquitto/certs/server.key',
+  Boolean $persistence = true,
+  Stdlib::Absolutepath $persistence_location = '/var/lib/mosquitto',
+  Enum['syslog', 'stderr', 'file'] $log_dest = 'syslog',
+  Stdlib::Absolutepath $log_file = '/var/log/mosquitto/mosquitto.log',
+  Array[Mosquitto::Logtype, 1] $log_types = ['error', 'warning', 'notice', 'information'],
+  Boolean $connection_messages = true,
+  String[1] $password_salt_seed = $facts.dig('networking', 'fqdn').lest || { 'mosquitto' },
+) {
+  if ($tls_cert =~ Undef) != ($tls_key =~ Undef) {
+    fail('mosquitto: tls_cert and tls_key must be given together (the TLS listeners need both)')
+  }
+  if $tls_ca and !$tls_cert {
+    fail('mosquitto: tls_ca is only used by the TLS listeners; give tls_cert and tls_key too')
+  }
+
+  contain mosquitto::install
+  contain mosquitto::config
+  contain mosquitto::service
+
+  Class['mosquitto::install']
+  -> Class['mosquitto::config']
+  ~> Class['mosquitto::service']
+}
