@@ -39,7 +39,7 @@ public class BrokerOutageTests : DaemonTestBase
         });
 
     [Test]
-    public async Task ABroker_killed_mid_stream_at_qos_1_still_gets_every_event_in_order_apart_from_redeliveries()
+    public async Task A_broker_killed_mid_stream_at_qos_1_still_gets_every_event_in_order_apart_from_redeliveries()
     {
         const int total = 3000;
         string topic = RunningBridge.UniqueTopic();
@@ -71,7 +71,7 @@ public class BrokerOutageTests : DaemonTestBase
     }
 
     [Test]
-    public async Task ABroker_that_is_down_at_start_is_retried_with_growing_delays_then_gets_everything_read_meanwhile()
+    public async Task A_broker_that_is_down_at_start_is_retried_with_growing_delays_then_gets_everything_read_meanwhile()
     {
         string topic = RunningBridge.UniqueTopic();
         await using var probe = await DurableProbeAsync(topic);
@@ -117,7 +117,9 @@ public class BrokerOutageTests : DaemonTestBase
         Gerrit.Emit([.. Enumerable.Range(0, 10).Select(i => Outage.Event("p", i))]);
         await bridge.WaitForOutputAsync(l => l.Contains("no acknowledgement within 0.5s"), Wait);
         Broker.Thaw();
-        await probe.WaitForCountAsync(10, Wait);
+        // Events in flight when germqtt gave up are sent again, so some may arrive twice.
+        await Eventually.UntilAsync(() => probe.Messages.Select(Outage.Sequence).Distinct().Count() == 10, Wait,
+            "all 10 events", probe.Describe);
         Assert.That(probe.Messages.Select(Outage.Sequence).Distinct(), Is.EqualTo(Enumerable.Range(0, 10)));
     }
 
@@ -143,7 +145,7 @@ public class BrokerOutageTests : DaemonTestBase
     }
 
     [Test]
-    public async Task SIGTERM_with_theBroker_down_exits_within_the_drain_deadline_and_says_how_many_were_lost()
+    public async Task SIGTERM_with_the_broker_down_exits_within_the_drain_deadline_and_says_how_many_were_lost()
     {
         string topic = RunningBridge.UniqueTopic();
         await using var bridge = await RunningBridge.StartAsync(Gerrit,
