@@ -18,6 +18,12 @@ public static partial class Outage
         "max_queued_messages 0\n" +
         "max_inflight_messages 0\n";
 
+    /// <summary>
+    /// How early a .NET timer may fire by a precise clock: on Linux its tick count comes from
+    /// CLOCK_MONOTONIC_COARSE, a few milliseconds coarse.
+    /// </summary>
+    public const double TimerSlack = 0.010;
+
     /// <summary>Retries in milliseconds instead of seconds, so outage tests take seconds.</summary>
     public static void FastRetries(Dictionary<string, Dictionary<string, string>> s)
     {
