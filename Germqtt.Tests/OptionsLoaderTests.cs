@@ -23,10 +23,11 @@ public class OptionsLoaderTests
         hostname = firehose.example.org
         """;
 
-    private static (GermqttOptions? Options, List<string> Errors) Parse(string ini, string home = "/home/u", string cwd = "/work")
+    private static (GermqttOptions? Options, List<string> Errors) Parse(
+        string ini, string home = "/home/u", string cwd = "/work", Func<string, string?>? environment = null)
     {
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ini));
-        return OptionsLoader.Parse(IniStreamConfigurationProvider.Read(stream), home, cwd);
+        return OptionsLoader.Parse(IniStreamConfigurationProvider.Read(stream), home, cwd, environment);
     }
 
     private static string With(string section, string line) => Minimal.Replace($"[{section}]\n", $"[{section}]\n{line}\n");
@@ -48,8 +49,9 @@ public class OptionsLoaderTests
     public void Every_option_is_documented_in_the_sample_file_and_the_sample_is_accepted_with_all_of_them_set()
     {
         string sample = File.ReadAllText(Path.Combine(Fixtures.Repo.Root, "germqtt.ini.sample"));
-        // Uncomment every "# key = value" line: the documented defaults must be valid values.
-        string everything = System.Text.RegularExpressions.Regex.Replace(sample, @"(?m)^# ?([a-z_]+ = )", "$1");
+        // Uncomment every "# key = default" line: the documented defaults must be valid values.
+        // "## key = example" lines document keys without a default; they are only counted.
+        string everything = System.Text.RegularExpressions.Regex.Replace(sample, @"(?m)^# ([a-z_]+ = )", "$1");
         var (o, errors) = Parse(everything);
         Assert.That(errors, Is.Empty);
         Assert.That(o, Is.Not.Null);
@@ -58,7 +60,7 @@ public class OptionsLoaderTests
         string section = "";
         foreach (var line in everything.Split('\n'))
         {
-            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\[(\w+)\]|^([a-z_]+) = ");
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\[(\w+)\]|^(?:## )?([a-z_]+) = ");
             if (m.Groups[1].Success) section = m.Groups[1].Value;
             else if (m.Groups[2].Success) documented.Add($"{section}:{m.Groups[2].Value}");
         }
@@ -115,6 +117,81 @@ public class OptionsLoaderTests
         var (o, errors) = Parse(With(section, line));
         Assert.That(o, Is.Null);
         Assert.That(errors, Is.EqualTo(new[] { message }));
+    }
+
+    [TestCase("mqtt", "tls = maybe", "[mqtt] tls: must be true or false (got 'maybe')")]
+    [TestCase("mqtt", "transport = quic", "[mqtt] transport: must be one of tcp, websockets (got 'quic')")]
+    [TestCase("mqtt", "protocol = 4", "[mqtt] protocol: must be one of 3.1.1, 5 (got '4')")]
+    [TestCase("mqtt", "websocket_path = mqtt", "[mqtt] websocket_path: must start with '/' and hold no spaces (got 'mqtt')")]
+    [TestCase("mqtt", "ca_certs = /ca.pem", "[mqtt] tls: ca_certs, certfile, keyfile and tls_insecure need tls = true")]
+    [TestCase("mqtt", "tls = yes\ncertfile = /c.pem", "[mqtt] certfile: certfile and keyfile go together (a client certificate needs its key)")]
+    [TestCase("gerrit", "insecure_any_host_key = sure", "[gerrit] insecure_any_host_key: must be true or false (got 'sure')")]
+    public void A_bad_transport_or_security_value_is_reported_with_its_key(string section, string line, string message) =>
+        Assert.That(Parse(With(section, line)).Errors, Is.EqualTo(new[] { message }));
+
+    [TestCase("", 1883, "firehose.example.org:1883")]
+    [TestCase("tls = true", 8883, "firehose.example.org:8883")]
+    [TestCase("transport = websockets", 80, "ws://firehose.example.org:80/mqtt")]
+    [TestCase("transport = websockets\ntls = on\nwebsocket_path = /ws", 443, "wss://firehose.example.org:443/ws")]
+    public void The_default_port_follows_the_transport_and_tls(string lines, int port, string endpoint)
+    {
+        var (o, errors) = Parse(With("mqtt", lines));
+        Assert.That(errors, Is.Empty);
+        Assert.That((o!.Mqtt.Port, o.Mqtt.Endpoint), Is.EqualTo((port, endpoint)));
+    }
+
+    [Test]
+    public void Secrets_come_from_the_environment_then_a_file_then_the_key()
+    {
+        File.WriteAllText(Path.Combine(_dir, "pw"), "from-file\n");
+        GenerateKey(Path.Combine(_dir, "id"));
+        File.WriteAllText(Path.Combine(_dir, "known_hosts"), "");
+        string ini = Minimal.Replace("/keys/id", "id") + "\n[gerrit]\nknown_hosts = known_hosts\n[mqtt]\nusername = u\n";
+        Assert.That(OptionsLoader.Load(Write(ini + "password = inline\n"), _dir, _dir, _ => null).Mqtt.Password, Is.EqualTo("inline"));
+        Assert.That(OptionsLoader.Load(Write(ini + "password_file = pw\n"), _dir, _dir, _ => null).Mqtt.Password, Is.EqualTo("from-file"));
+        Assert.That(OptionsLoader.Load(Write(ini + "password_file = pw\n"), _dir, _dir,
+            v => v == "GERMQTT_MQTT_PASSWORD" ? "from-env" : null).Mqtt.Password, Is.EqualTo("from-env"));
+    }
+
+    [Test]
+    public void A_secret_file_may_be_a_systemd_credential()
+    {
+        File.WriteAllText(Path.Combine(_dir, "mqtt_password"), "credential\n");
+        var (o, errors) = Parse(With("mqtt", "username = u\npassword_file = $CREDENTIALS_DIRECTORY/mqtt_password"), "/h", "/w",
+            v => v == "CREDENTIALS_DIRECTORY" ? _dir : null);
+        Assert.That(errors, Is.Empty);
+        Assert.That(o!.Mqtt.PasswordFile, Is.EqualTo(Path.Combine(_dir, "mqtt_password")));
+        var (_, unset) = Parse(With("mqtt", "username = u\npassword_file = $CREDENTIALS_DIRECTORY/mqtt_password"));
+        Assert.That(unset.Single(), Does.StartWith("[mqtt] password_file: uses $CREDENTIALS_DIRECTORY, which is not set"));
+    }
+
+    [Test]
+    public void A_secret_given_twice_or_in_an_unreadable_file_is_an_error_that_does_not_show_it()
+    {
+        GenerateKey(Path.Combine(_dir, "id"));
+        File.WriteAllText(Path.Combine(_dir, "known_hosts"), "");
+        var path = Write(Minimal.Replace("/keys/id", "id") + "\n[gerrit]\nknown_hosts = known_hosts\nkey_passphrase_file = nope\n" +
+                         "[mqtt]\nusername = u\npassword = hunter2-inline\npassword_file = pw\n");
+        var e = Assert.Throws<ConfigException>(() => OptionsLoader.Load(path, _dir, _dir, _ => null));
+        Assert.That(e!.Errors, Has.Some.EqualTo("[mqtt] password_file: set either password or password_file, not both"));
+        Assert.That(e.Errors, Has.Some.StartWith($"[gerrit] key_passphrase_file: cannot read {_dir}/nope"));
+        Assert.That(string.Join("\n", e.Errors), Does.Not.Contain("hunter2"));
+    }
+
+    [Test]
+    public void An_encrypted_key_needs_its_passphrase_and_a_wrong_one_is_named_as_such()
+    {
+        string key = Path.Combine(_dir, "id_enc");
+        using (var p = Process.Start(new ProcessStartInfo("ssh-keygen", ["-q", "-t", "ed25519", "-N", "open sesame", "-f", key]))!) p.WaitForExit();
+        File.WriteAllText(Path.Combine(_dir, "known_hosts"), "");
+        string ini = Minimal.Replace("/keys/id", "id_enc") + "\n[gerrit]\nknown_hosts = known_hosts\n";
+
+        var missing = Assert.Throws<ConfigException>(() => OptionsLoader.Load(Write(ini), _dir, _dir, _ => null));
+        Assert.That(missing!.Errors.Single(), Does.StartWith($"[gerrit] key: {key} is encrypted; set [gerrit] key_passphrase"));
+        var wrong = Assert.Throws<ConfigException>(() => OptionsLoader.Load(Write(ini + "key_passphrase = not it\n"), _dir, _dir, _ => null));
+        Assert.That(wrong!.Errors.Single(), Is.EqualTo($"[gerrit] key: {key} cannot be decrypted with the passphrase given (wrong passphrase?)"));
+        Assert.That(OptionsLoader.Load(Write(ini), _dir, _dir, v => v == "GERMQTT_KEY_PASSPHRASE" ? "open sesame" : null).Gerrit.KeyPassphrase,
+            Is.EqualTo("open sesame"));
     }
 
     [Test]

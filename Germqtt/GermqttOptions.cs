@@ -1,3 +1,4 @@
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 namespace Germqtt;
@@ -22,25 +23,39 @@ public sealed record DefaultOptions(
 /// <param name="ConnectTimeout">TCP connect, key exchange, authentication and channel-open wait.</param>
 /// <param name="Keepalive">Interval of SSH keepalive messages; zero turns them off.</param>
 /// <param name="LivenessInterval">Silence after which Gerrit is asked whether it still answers; zero turns it off.</param>
+/// <param name="KeyPassphrase">Resolved at load from the environment, key_passphrase_file or key_passphrase.</param>
+/// <param name="InsecureAnyHostKey">Accept whatever key the server shows: only for tests and emergencies.</param>
 public sealed record GerritOptions(
     string Username,
     string Hostname,
     int Port,
     string Key,
+    string? KeyPassphrase,
+    string? KeyPassphraseFile,
     string KnownHosts,
     string? HostKeyFingerprint,
+    bool InsecureAnyHostKey,
     TimeSpan ConnectTimeout,
     TimeSpan Keepalive,
     TimeSpan LivenessInterval,
     RetryOptions Retry)
 {
     public string Endpoint => $"{Hostname}:{Port}";
+
+    // Records print every member; a passphrase must never reach a log line that way.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Username = {Username}, Hostname = {Hostname}, Port = {Port}, Key = {Key}, ");
+        builder.Append($"KeyPassphrase = {(KeyPassphrase is null ? "" : "***")}, KnownHosts = {KnownHosts}");
+        return true;
+    }
 }
 
 /// <summary>[mqtt]: the broker side.</summary>
 /// <param name="Topic">Base topic; events go to &lt;topic&gt;/&lt;project&gt;/&lt;type&gt;.</param>
 /// <param name="MaxInflight">QoS 1/2 publishes awaiting their acknowledgement at once.</param>
 /// <param name="PublishTimeout">A publish not acknowledged by then counts as a broken connection.</param>
+/// <param name="Password">Resolved at load from the environment, password_file or password.</param>
 public sealed record MqttOptions(
     string Hostname,
     int Port,
@@ -48,6 +63,11 @@ public sealed record MqttOptions(
     TimeSpan Keepalive,
     string? Username,
     string? Password,
+    string? PasswordFile,
+    MqttTransport Transport,
+    string WebSocketPath,
+    TlsOptions Tls,
+    MqttProtocolVersion Protocol,
     MqttQualityOfServiceLevel Qos,
     string ClientId,
     int MaxInflight,
@@ -55,7 +75,9 @@ public sealed record MqttOptions(
     TimeSpan PublishTimeout,
     RetryOptions Retry)
 {
-    public string Endpoint => $"{Hostname}:{Port}";
+    public string Endpoint => Transport == MqttTransport.WebSockets
+        ? $"{(Tls.Enabled ? "wss" : "ws")}://{Hostname}:{Port}{WebSocketPath}"
+        : $"{Hostname}:{Port}";
 
     // Records print every member; the password must never reach a log line that way.
     private bool PrintMembers(System.Text.StringBuilder builder)
@@ -65,6 +87,13 @@ public sealed record MqttOptions(
         return true;
     }
 }
+
+public enum MqttTransport { Tcp, WebSockets }
+
+/// <summary>TLS to the broker; the server certificate and its host name are checked unless <see cref="Insecure"/>.</summary>
+/// <param name="CaCerts">PEM file of the CAs to trust instead of the system's.</param>
+/// <param name="CertFile">PEM client certificate, with <see cref="KeyFile"/>, for brokers that require one.</param>
+public sealed record TlsOptions(bool Enabled, string? CaCerts, string? CertFile, string? KeyFile, bool Insecure);
 
 /// <summary>Reconnect delays of one side: exponential with full jitter, capped.</summary>
 /// <param name="Initial">The cap of the first delay.</param>

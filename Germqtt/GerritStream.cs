@@ -65,7 +65,7 @@ public sealed class GerritStream(
 
     private async Task<SessionEnd> SessionAsync(StreamingClock streaming, CancellationToken stop)
     {
-        using var key = new PrivateKeyFile(options.Key);
+        using var key = new PrivateKeyFile(options.Key, options.KeyPassphrase);
         var info = new PrivateKeyConnectionInfo(options.Hostname, options.Port, options.Username, key)
         {
             Timeout = options.ConnectTimeout,
@@ -73,7 +73,7 @@ public sealed class GerritStream(
         HostKeyCheck.OfferKnownTypes(options, info);
         using var client = new SshClient(info);
         if (options.Keepalive > TimeSpan.Zero) client.KeepAliveInterval = options.Keepalive;
-        client.HostKeyReceived += (_, e) => HostKeyCheck.Verify(options, e.HostKey);
+        client.HostKeyReceived += (_, e) => HostKeyCheck.Verify(options, e.HostKey, log);
 
         log.Debug($"gerrit {options.Endpoint}: connecting as {options.Username}");
         await client.ConnectAsync(stop);

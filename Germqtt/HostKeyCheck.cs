@@ -8,10 +8,15 @@ public sealed class HostKeyRejectedException(string message) : Exception(message
 /// <summary>Decides whether the key a server presents is Gerrit's: a pinned fingerprint, or a known_hosts entry.</summary>
 internal static class HostKeyCheck
 {
-    public static void Verify(GerritOptions o, byte[] hostKey)
+    public static void Verify(GerritOptions o, byte[] hostKey, Log log)
     {
         string fingerprint = KnownHosts.Fingerprint(hostKey);
         string presented = $"{KnownHosts.KeyType(hostKey)} {fingerprint}";
+        if (o.InsecureAnyHostKey)
+        {
+            log.Warning($"gerrit {o.Endpoint}: accepting host key {presented} WITHOUT CHECKING it ([gerrit] insecure_any_host_key); anyone on the path can feed forged events");
+            return;
+        }
         if (o.HostKeyFingerprint is { } pin)
         {
             if (pin != fingerprint)
@@ -31,7 +36,7 @@ internal static class HostKeyCheck
     /// </summary>
     public static void OfferKnownTypes(GerritOptions o, ConnectionInfo info)
     {
-        if (o.HostKeyFingerprint is not null) return;
+        if (o.HostKeyFingerprint is not null || o.InsecureAnyHostKey) return;
         var types = KnownHosts.Load(o.KnownHosts).KeyTypesFor(o.Hostname, o.Port);
         if (types.Count == 0) return;
         var algorithms = types.SelectMany(AlgorithmsFor).ToHashSet();

@@ -6,7 +6,7 @@ namespace Germqtt;
 /// Typed reads of "section:key" values that collect one message per problem instead of throwing,
 /// so a user sees every mistake in one run. Remembers which keys were asked for, to name typos.
 /// </summary>
-internal sealed class IniReader(IDictionary<string, string?> ini, string home, string workingDirectory)
+internal sealed class IniReader(IDictionary<string, string?> ini, string home, string workingDirectory, Func<string, string?> environment)
 {
     private readonly Dictionary<string, string?> _values = new(ini, StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
@@ -62,13 +62,61 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
     }
 
     public string? OptionalPath(string section, string key) =>
-        Optional(section, key) is { } p ? PathRules.Expand(p, home, workingDirectory) : null;
+        Optional(section, key) is { } p ? Path(section, key, p) : null;
 
     public string PathOr(string section, string key, string fallback) =>
-        PathRules.Expand(Optional(section, key) ?? fallback, home, workingDirectory);
+        Path(section, key, Optional(section, key) ?? fallback);
 
     public string RequiredPath(string section, string key) =>
-        PathRules.Expand(Required(section, key), home, workingDirectory);
+        Path(section, key, Required(section, key));
+
+    private string Path(string section, string key, string path)
+    {
+        const string credentials = "$CREDENTIALS_DIRECTORY/";
+        if (path.StartsWith(credentials, StringComparison.Ordinal))
+        {
+            // systemd's LoadCredential= puts files there; the directory is known only at run time.
+            if (environment("CREDENTIALS_DIRECTORY") is not { Length: > 0 } directory)
+            {
+                Errors.Add($"[{section}] {key}: uses $CREDENTIALS_DIRECTORY, which is not set (no LoadCredential= in the unit?)");
+                return path;
+            }
+            path = System.IO.Path.Combine(directory, path[credentials.Length..]);
+        }
+        return PathRules.Expand(path, home, workingDirectory);
+    }
+
+    public bool Bool(string section, string key, bool fallback)
+    {
+        var text = Optional(section, key);
+        switch (text?.ToLowerInvariant())
+        {
+            case null: return fallback;
+            case "true" or "yes" or "on" or "1": return true;
+            case "false" or "no" or "off" or "0": return false;
+            default:
+                Errors.Add($"[{section}] {key}: must be true or false (got '{text}')");
+                return fallback;
+        }
+    }
+
+    public T Choice<T>(string section, string key, T fallback, params (string Name, T Value)[] choices)
+    {
+        var text = Optional(section, key);
+        if (text is null) return fallback;
+        foreach (var (name, value) in choices)
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) return value;
+        Errors.Add($"[{section}] {key}: must be one of {string.Join(", ", choices.Select(c => c.Name))} (got '{text}')");
+        return fallback;
+    }
+
+    public string WebSocketPath(string section, string key, string fallback)
+    {
+        var path = Optional(section, key) ?? fallback;
+        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+            Errors.Add($"[{section}] {key}: must start with '/' and hold no spaces (got '{path}')");
+        return path;
+    }
 
     public string BaseTopic(string section, string key, string fallback)
     {

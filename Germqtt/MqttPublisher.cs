@@ -109,13 +109,17 @@ public sealed class MqttPublisher(
     private MqttClientOptions ClientOptions()
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(options.Hostname, options.Port)
-            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithProtocolVersion(options.Protocol)
             .WithClientId(options.ClientId)
             .WithCleanSession(true)
             .WithTimeout(options.ConnectTimeout);
         builder = options.Keepalive > TimeSpan.Zero ? builder.WithKeepAlivePeriod(options.Keepalive) : builder.WithNoKeepAlive();
         if (options.Username is not null) builder = builder.WithCredentials(options.Username, options.Password);
+        if (options.Transport == MqttTransport.WebSockets)
+            builder = builder.WithWebSocketServer(o => o.WithUri(options.Endpoint));
+        else
+            builder = builder.WithTcpServer(options.Hostname, options.Port);
+        BrokerTls.Apply(builder, options.Tls);
         return builder.Build();
     }
 

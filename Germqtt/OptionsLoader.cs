@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Ini;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 namespace Germqtt;
@@ -18,8 +19,9 @@ public sealed class ConfigException(IReadOnlyList<string> errors)
 public static class OptionsLoader
 {
     /// <summary>Parses and checks <paramref name="path"/>; throws <see cref="ConfigException"/>.</summary>
-    public static GermqttOptions Load(string path, string home, string workingDirectory)
+    public static GermqttOptions Load(string path, string home, string workingDirectory, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         string fullPath = Path.GetFullPath(PathRules.Expand(path, home, workingDirectory));
         IDictionary<string, string?> ini;
         try
@@ -36,20 +38,22 @@ public static class OptionsLoader
             throw new ConfigException([$"{fullPath}: not a valid INI file: {e.Message}"]);
         }
 
-        var reader = new IniReader(ini, home, workingDirectory);
+        var reader = new IniReader(ini, home, workingDirectory, environment);
         var options = Read(reader);
         reader.RejectUnknownKeys();
+        var errors = reader.Errors;
+        options = Secrets.Resolve(options, environment, errors);
         // The files are checked even when some values are wrong, so one run shows every problem.
-        var errors = reader.Errors.Concat(FileChecks.Check(options)).ToList();
+        errors.AddRange(FileChecks.Check(options));
         if (errors.Count > 0) throw new ConfigException(errors);
         return options;
     }
 
     /// <summary>Turns INI keys ("section:key") into options; files are not looked at.</summary>
     public static (GermqttOptions? Options, List<string> Errors) Parse(
-        IDictionary<string, string?> ini, string home, string workingDirectory)
+        IDictionary<string, string?> ini, string home, string workingDirectory, Func<string, string?>? environment = null)
     {
-        var r = new IniReader(ini, home, workingDirectory);
+        var r = new IniReader(ini, home, workingDirectory, environment ?? (_ => null));
         var options = Read(r);
         r.RejectUnknownKeys();
         return r.Errors.Count == 0 ? (options, r.Errors) : (null, r.Errors);
@@ -58,7 +62,7 @@ public static class OptionsLoader
     /// <summary>Every "section:key" germqtt reads, for documentation checks.</summary>
     public static IReadOnlyCollection<string> Keys()
     {
-        var r = new IniReader(new Dictionary<string, string?>(), "/", "/");
+        var r = new IniReader(new Dictionary<string, string?>(), "/", "/", _ => null);
         Read(r);
         return r.Known;
     }
@@ -79,20 +83,42 @@ public static class OptionsLoader
             Hostname: gerritHost,
             Port: gerritPort,
             Key: r.RequiredPath("gerrit", "key"),
+            KeyPassphrase: r.Secret("gerrit", "key_passphrase"),
+            KeyPassphraseFile: r.OptionalPath("gerrit", "key_passphrase_file"),
             KnownHosts: r.PathOr("gerrit", "known_hosts", "~/.ssh/known_hosts"),
             HostKeyFingerprint: r.Fingerprint("gerrit", "host_key_fingerprint"),
+            InsecureAnyHostKey: r.Bool("gerrit", "insecure_any_host_key", false),
             ConnectTimeout: r.Seconds("gerrit", "connect_timeout", 30, 0.001),
             Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
             LivenessInterval: r.Seconds("gerrit", "liveness_interval", 60, 0),
             Retry: r.Retry("gerrit"));
 
+        var tls = new TlsOptions(
+            Enabled: r.Bool("mqtt", "tls", false),
+            CaCerts: r.OptionalPath("mqtt", "ca_certs"),
+            CertFile: r.OptionalPath("mqtt", "certfile"),
+            KeyFile: r.OptionalPath("mqtt", "keyfile"),
+            Insecure: r.Bool("mqtt", "tls_insecure", false));
+        var transport = r.Choice("mqtt", "transport", MqttTransport.Tcp, ("tcp", MqttTransport.Tcp), ("websockets", MqttTransport.WebSockets));
+        int defaultPort = (transport, tls.Enabled) switch
+        {
+            (MqttTransport.Tcp, false) => 1883,
+            (MqttTransport.Tcp, true) => 8883,
+            (_, false) => 80,
+            _ => 443,
+        };
         var mqtt = new MqttOptions(
             Hostname: r.Required("mqtt", "hostname"),
-            Port: r.Int("mqtt", "port", 1883, 1, 65535),
+            Port: r.Int("mqtt", "port", defaultPort, 1, 65535),
             Topic: r.BaseTopic("mqtt", "topic", "gerrit"),
             Keepalive: r.Seconds("mqtt", "keepalive", 60, 0, 65535),
             Username: r.Optional("mqtt", "username"),
             Password: r.Secret("mqtt", "password"),
+            PasswordFile: r.OptionalPath("mqtt", "password_file"),
+            Transport: transport,
+            WebSocketPath: r.WebSocketPath("mqtt", "websocket_path", "/mqtt"),
+            Tls: tls,
+            Protocol: r.Choice("mqtt", "protocol", MqttProtocolVersion.V311, ("3.1.1", MqttProtocolVersion.V311), ("5", MqttProtocolVersion.V500)),
             Qos: (MqttQualityOfServiceLevel)r.Int("mqtt", "qos", 0, 0, 2),
             ClientId: r.Optional("mqtt", "client_id") ?? $"germqtt-{Environment.MachineName}",
             MaxInflight: r.Int("mqtt", "max_inflight", 20, 1, 65535),
@@ -100,8 +126,12 @@ public static class OptionsLoader
             PublishTimeout: r.Seconds("mqtt", "publish_timeout", 30, 0.001),
             Retry: r.Retry("mqtt"));
 
-        if (mqtt.Password is not null && mqtt.Username is null)
+        if ((mqtt.Password ?? mqtt.PasswordFile) is not null && mqtt.Username is null)
             r.Errors.Add("[mqtt] password: is set but [mqtt] username is not");
+        if ((tls.CertFile is null) != (tls.KeyFile is null))
+            r.Errors.Add("[mqtt] certfile: certfile and keyfile go together (a client certificate needs its key)");
+        if (!tls.Enabled && (tls.CaCerts ?? tls.CertFile ?? tls.KeyFile) is not null || !tls.Enabled && tls.Insecure)
+            r.Errors.Add("[mqtt] tls: ca_certs, certfile, keyfile and tls_insecure need tls = true");
         return new GermqttOptions(defaults, gerrit, mqtt);
     }
 }

@@ -118,7 +118,9 @@ internal sealed class PublishSession(
         // The broker is full right now: keep the event and let the reconnect send it again.
         if (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded)
             throw new MqttCommunicationException("broker quota exceeded");
-        log.Warning($"mqtt {options.Endpoint}: broker rejected the publish to '{message.Topic}': {result.ReasonCode} {result.ReasonString}");
+        // Only MQTT 5 says so; an MQTT 3.1.1 broker drops a publish it does not allow without a word.
+        counters.CountRejected();
+        log.Warning($"mqtt {options.Endpoint}: broker rejected the publish to '{message.Topic}': {result.ReasonCode} {result.ReasonString}; event dropped");
     }
 
     /// <summary>MQTTnet's publish has no timeout of its own: a frozen broker would hold the window forever.</summary>
