@@ -42,6 +42,10 @@ public sealed class MqttPublisher(
                 try
                 {
                     var connected = await client.ConnectAsync(ClientOptions(), deadline);
+                    // MQTTnet reports a refusal (bad credentials, not authorised) as a result, not an exception.
+                    if (connected.ResultCode != MqttClientConnectResultCode.Success)
+                        throw new BrokerRefusedException($"broker refused the connection: {connected.ResultCode}" +
+                                                         (connected.ReasonString is { Length: > 0 } why ? $" ({why})" : ""));
                     connectedAt = Environment.TickCount64;
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
                     status.SetMqtt(true);
@@ -137,8 +141,11 @@ public sealed class MqttPublisher(
         }
     }
 
+    private sealed class BrokerRefusedException(string message) : Exception(message);
+
     private static string Describe(Exception e) => e switch
     {
+        BrokerRefusedException => e.Message,
         MqttConnectingFailedException c => $"broker refused the connection: {c.Message}",
         MqttCommunicationTimedOutException => "timed out",
         TimeoutException t => t.Message,
