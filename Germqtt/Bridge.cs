@@ -18,15 +18,22 @@ public sealed class Bridge
 
     private readonly SystemdNotifier _systemd;
     private readonly ConnectionStatus _status;
+    private readonly EventFilter _filter;
+    private readonly JsonRedactor _redactor;
 
-    public Bridge(GermqttOptions options, Log log, SystemdNotifier systemd, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    private readonly BridgeMode _mode;
+
+    public Bridge(GermqttOptions options, Log log, SystemdNotifier systemd, BridgeMode mode, Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
+        _mode = mode;
         _options = options;
         _log = log;
         _systemd = systemd;
         _status = new ConnectionStatus(systemd, options.Gerrit.Endpoint, options.Mqtt.Endpoint);
         _delay = delay ?? Task.Delay;
         _buffer = new EventBuffer(options.Default.BufferSize, _ => OnOverflow());
+        _filter = new EventFilter(options.Filter);
+        _redactor = new JsonRedactor(options.Filter.RedactFields);
     }
 
     public Counters Counters { get; } = new();
@@ -34,8 +41,12 @@ public sealed class Bridge
     /// <summary>Runs until <paramref name="stop"/> is cancelled and the drain is over; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
-        var publisher = new MqttPublisher(_options.Mqtt, _log, Counters, _status, _buffer, _delay);
-        var gerrit = new GerritStream(_options.Gerrit, _log, Counters, _status, OnLine, _delay);
+        IEventSink publisher = _mode.DryRun
+            ? new DryRunWriter(_buffer, _mode.Output, Counters)
+            : new MqttPublisher(_options.Mqtt, _log, Counters, _status, new StatusDocument(_options.Gerrit.Endpoint, DateTimeOffset.UtcNow), _buffer, _delay);
+        IEventSource gerrit = _mode.Input is { } input
+            ? new StdinSource(input, _log, OnLine)
+            : new GerritStream(_options.Gerrit, _log, Counters, _status, OnLine, _delay);
 
         using var drainDeadline = new CancellationTokenSource();
         using var onStop = stop.Register(() =>
@@ -47,12 +58,15 @@ public sealed class Bridge
 
         Task publishing = publisher.RunAsync(drainDeadline.Token);
         Task reading = gerrit.RunAsync(stop);
-        Task stats = LogStatsAsync(stop);
-        Task watchdog = FeedWatchdogAsync(stop);
+        // The side loops end with the bridge, which may also end at the end of --stdin input.
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Task stats = ReportStatsAsync(publisher, running.Token);
+        Task watchdog = FeedWatchdogAsync(running.Token);
 
         await reading;
         _buffer.Complete();
         await publishing;
+        await running.CancelAsync();
         await stats;
         await watchdog;
 
@@ -78,6 +92,23 @@ public sealed class Bridge
             Counters.CountDroppedOutput();
             _log.Warning("gerrit reports dropped-output: its queue for this connection overflowed and events were lost");
         }
+        switch (_filter.Decide(gerritEvent))
+        {
+            case Verdict.Private:
+                Counters.CountDroppedPrivate();
+                _log.Debug($"dropped a {gerritEvent.Type} event of a private change in {gerritEvent.Project}");
+                return;
+            case Verdict.Filtered:
+                Counters.CountFiltered();
+                if (_log.IsEnabled(LogLevel.Debug)) _log.Debug($"filtered a {gerritEvent.Type} event of {gerritEvent.Project} {gerritEvent.RefName}");
+                return;
+        }
+        if (_redactor.IsEnabled)
+        {
+            byte[] redacted = _redactor.Redact(line);
+            if (!ReferenceEquals(redacted, line)) Counters.CountRedacted();
+            line = redacted;
+        }
         string topic = TopicMapper.Map(_options.Mqtt.Topic, gerritEvent);
         if (!TopicMapper.FitsMqtt(topic))
         {
@@ -100,7 +131,7 @@ public sealed class Bridge
         _log.Warning($"buffer full ({_buffer.Capacity} events): dropping the oldest; {Counters.Overflowed} dropped so far");
     }
 
-    private async Task LogStatsAsync(CancellationToken stop)
+    private async Task ReportStatsAsync(IEventSink sink, CancellationToken stop)
     {
         if (_options.Default.StatsInterval <= TimeSpan.Zero) return;
         try
@@ -109,6 +140,7 @@ public sealed class Bridge
             {
                 await _delay(_options.Default.StatsInterval, stop);
                 _log.Info($"stats: {Counters.Summary(_buffer.Count)}");
+                await sink.PublishStatusAsync("stats", StatusDocument.Stats(Counters, _buffer.Count, _status), stop);
             }
         }
         catch (OperationCanceledException)

@@ -4,5 +4,6 @@ namespace Germqtt;
 public static class ExitCodes
 {
     public const int Ok = 0;
+    public const int Unavailable = 69; // EX_UNAVAILABLE: --check found a side it cannot use.
     public const int Config = 78; // EX_CONFIG: restarting will not help (RestartPreventExitStatus=78).
 }

@@ -4,7 +4,19 @@ using MQTTnet.Protocol;
 namespace Germqtt;
 
 /// <summary>The whole configuration, validated once by <see cref="OptionsLoader"/>.</summary>
-public sealed record GermqttOptions(DefaultOptions Default, GerritOptions Gerrit, MqttOptions Mqtt);
+public sealed record GermqttOptions(DefaultOptions Default, GerritOptions Gerrit, MqttOptions Mqtt, FilterOptions Filter);
+
+/// <summary>[filter]: which events reach the bus, and what of them. Applied before the buffer.</summary>
+/// <param name="IncludeProjects">When not empty, only projects matching one of these globs.</param>
+/// <param name="ExcludeRefs">ref-updated events for refs matching these globs are dropped.</param>
+/// <param name="PublishPrivate">Publish events of private changes too (off: the bus is public).</param>
+/// <param name="RedactFields">JSON members removed wherever they occur, e.g. email.</param>
+public sealed record FilterOptions(
+    IReadOnlyList<string> IncludeProjects,
+    IReadOnlyList<string> ExcludeProjects,
+    IReadOnlyList<string> ExcludeRefs,
+    bool PublishPrivate,
+    IReadOnlyList<string> RedactFields);
 
 /// <summary>[default]: the process and the buffer between the two sides.</summary>
 /// <param name="PidFile">Written at start and removed at exit; none when empty.</param>
@@ -35,6 +47,7 @@ public sealed record GerritOptions(
     string KnownHosts,
     string? HostKeyFingerprint,
     bool InsecureAnyHostKey,
+    IReadOnlyList<string> EventTypes,
     TimeSpan ConnectTimeout,
     TimeSpan Keepalive,
     TimeSpan LivenessInterval,
@@ -70,6 +83,7 @@ public sealed record MqttOptions(
     MqttProtocolVersion Protocol,
     MqttQualityOfServiceLevel Qos,
     string ClientId,
+    string StatusTopic,
     int MaxInflight,
     TimeSpan ConnectTimeout,
     TimeSpan PublishTimeout,

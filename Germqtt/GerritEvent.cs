@@ -6,7 +6,9 @@ namespace Germqtt;
 /// One line of `gerrit stream-events`: the bytes exactly as Gerrit sent them, plus the two fields
 /// routing needs. Nothing else of the JSON is interpreted.
 /// </summary>
-public sealed record GerritEvent(byte[] Line, string Type, string? Project)
+/// <param name="RefName">refUpdate.refName of a ref-updated event.</param>
+/// <param name="IsPrivate">The change is private (change.private is true).</param>
+public sealed record GerritEvent(byte[] Line, string Type, string? Project, string? RefName = null, bool IsPrivate = false)
 {
     /// <summary>
     /// Reads <paramref name="line"/> (without its newline). The project is the first string found in
@@ -17,8 +19,8 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project)
         gerritEvent = null;
         try
         {
-            problem = Read(line, out string? type, out string? project);
-            if (problem is null) gerritEvent = new GerritEvent(line, type!, project);
+            problem = Read(line, out var fields);
+            if (problem is null) gerritEvent = new GerritEvent(line, fields.Type!, fields.Project, fields.RefName, fields.IsPrivate);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
@@ -27,30 +29,43 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project)
         return gerritEvent is not null;
     }
 
-    private static string? Read(byte[] line, out string? type, out string? project)
+    /// <summary>The members routing and filtering look at, as found in one line.</summary>
+    private struct Fields
     {
-        type = null;
-        project = null;
+        public string? Type, TopProject, ProjectName, RefName;
+        public Nested Change, RefUpdate;
+        public readonly string? Project => TopProject ?? Change.Project ?? RefUpdate.Project ?? ProjectName;
+        public readonly bool IsPrivate => Change.Private;
+    }
+
+    private struct Nested
+    {
+        public string? Project, RefName;
+        public bool Private;
+    }
+
+    private static string? Read(byte[] line, out Fields fields)
+    {
+        fields = default;
         if (line.Length == 0) return "empty line";
-        string? topProject = null, changeProject = null, refProject = null, projectName = null;
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             return "not a JSON object";
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("type"u8)) type = StringOrSkip(ref reader) ?? type;
-            else if (reader.ValueTextEquals("project"u8)) topProject = ProjectValue(ref reader) ?? topProject;
-            else if (reader.ValueTextEquals("change"u8)) changeProject = NestedProject(ref reader) ?? changeProject;
-            else if (reader.ValueTextEquals("refUpdate"u8)) refProject = NestedProject(ref reader) ?? refProject;
-            else if (reader.ValueTextEquals("projectName"u8)) projectName = StringOrSkip(ref reader) ?? projectName;
+            if (reader.ValueTextEquals("type"u8)) fields.Type = StringOrSkip(ref reader) ?? fields.Type;
+            else if (reader.ValueTextEquals("project"u8)) fields.TopProject = ProjectValue(ref reader) ?? fields.TopProject;
+            else if (reader.ValueTextEquals("change"u8)) fields.Change = NestedFields(ref reader);
+            else if (reader.ValueTextEquals("refUpdate"u8)) fields.RefUpdate = NestedFields(ref reader);
+            else if (reader.ValueTextEquals("projectName"u8)) fields.ProjectName = StringOrSkip(ref reader) ?? fields.ProjectName;
             else { reader.Read(); reader.Skip(); }
         }
         // Reading on to the end makes the reader reject trailing garbage after the object.
         while (reader.Read()) { }
 
-        project = topProject ?? changeProject ?? refProject ?? projectName;
-        return string.IsNullOrEmpty(type) ? "no string \"type\" member" : null;
+        fields.RefName = fields.RefUpdate.RefName;
+        return string.IsNullOrEmpty(fields.Type) ? "no string \"type\" member" : null;
     }
 
     /// <summary>Moves onto the value; returns it when it is a string, skips it otherwise.</summary>
@@ -71,11 +86,25 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project)
         return MemberOfObject(ref reader, "name"u8);
     }
 
-    private static string? NestedProject(ref Utf8JsonReader reader)
+    /// <summary>project, refName and private of a change or refUpdate object; nothing deeper.</summary>
+    private static Nested NestedFields(ref Utf8JsonReader reader)
     {
+        var nested = new Nested();
         reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return null; }
-        return MemberOfObject(ref reader, "project"u8);
+        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return nested; }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("project"u8)) nested.Project ??= StringOrSkip(ref reader);
+            else if (reader.ValueTextEquals("refName"u8)) nested.RefName ??= StringOrSkip(ref reader);
+            else if (reader.ValueTextEquals("private"u8))
+            {
+                reader.Read();
+                nested.Private |= reader.TokenType == JsonTokenType.True;
+                reader.Skip();
+            }
+            else { reader.Read(); reader.Skip(); }
+        }
+        return nested;
     }
 
     /// <summary>With the reader on a StartObject: the first string member named <paramref name="name"/>; leaves the reader on the EndObject.</summary>

@@ -14,12 +14,35 @@ public sealed class GerritStream(
     Counters counters,
     ConnectionStatus status,
     Action<byte[]> onLine,
-    Func<TimeSpan, CancellationToken, Task> delay)
+    Func<TimeSpan, CancellationToken, Task> delay) : IEventSource
 {
     public const string Command = "gerrit stream-events";
     public const string Probe = "gerrit version";
 
-    private sealed record SessionEnd(LogLevel Level, string Reason);
+    internal sealed record SessionEnd(LogLevel Level, string Reason);
+
+    private const string AdministratorProbe = "gerrit show-connections";
+    private bool _privilegesChecked;
+
+    /// <summary>
+    /// Everything the account can read goes on a public bus; an administrator reads everything.
+    /// show-connections needs administrator-level rights, so its success says enough. Once per process.
+    /// </summary>
+    private async Task WarnIfAdministratorAsync(SshClient client, CancellationToken stop)
+    {
+        try
+        {
+            using var probe = client.CreateCommand(AdministratorProbe);
+            await probe.ExecuteAsync(stop).WaitAsync(options.ConnectTimeout, stop);
+            if (probe.ExitStatus == 0)
+                log.Warning($"gerrit {options.Endpoint}: account {options.Username} has administrator-level rights (`{AdministratorProbe}` works); " +
+                            "everything it can read is published: use an account with only the Stream Events capability and read access to public projects");
+        }
+        catch (Exception e)
+        {
+            log.Debug($"gerrit {options.Endpoint}: privilege check skipped: {e.Message}");
+        }
+    }
 
     public async Task RunAsync(CancellationToken stop)
     {
@@ -65,20 +88,15 @@ public sealed class GerritStream(
 
     private async Task<SessionEnd> SessionAsync(StreamingClock streaming, CancellationToken stop)
     {
-        using var key = new PrivateKeyFile(options.Key, options.KeyPassphrase);
-        var info = new PrivateKeyConnectionInfo(options.Hostname, options.Port, options.Username, key)
-        {
-            Timeout = options.ConnectTimeout,
-        };
-        HostKeyCheck.OfferKnownTypes(options, info);
-        using var client = new SshClient(info);
-        if (options.Keepalive > TimeSpan.Zero) client.KeepAliveInterval = options.Keepalive;
-        client.HostKeyReceived += (_, e) => HostKeyCheck.Verify(options, e.HostKey, log);
+        using var session = GerritSession.Create(options, log);
+        var client = session.Client;
 
         log.Debug($"gerrit {options.Endpoint}: connecting as {options.Username}");
         await client.ConnectAsync(stop);
 
-        using var command = client.CreateCommand(Command);
+        // The types were checked at load to be plain words, so they are safe on a command line.
+        string commandText = string.Concat([Command, .. options.EventTypes.Select(t => $" -s {t}")]);
+        using var command = client.CreateCommand(commandText);
         Task execution = command.ExecuteAsync(CancellationToken.None);
         Task<string> stderr = Task.Run(() => ReadText(command.ExtendedOutputStream));
         var activity = new ActivityClock();
@@ -88,6 +106,11 @@ public sealed class GerritStream(
         streaming.Start();
         log.Info($"gerrit {options.Endpoint}: connected as {options.Username}, streaming events");
         status.SetGerrit(true);
+        if (!_privilegesChecked)
+        {
+            _privilegesChecked = true;
+            _ = WarnIfAdministratorAsync(client, stop);
+        }
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task<string?> liveness = WatchLivenessAsync(client, activity, watching.Token);
@@ -205,7 +228,7 @@ public sealed class GerritStream(
             : new SessionEnd(LogLevel.Warning, $"event stream ended ({status})");
     }
 
-    private static SessionEnd Describe(Exception e) => e switch
+    internal static SessionEnd Describe(Exception e) => e switch
     {
         HostKeyRejectedException => new(LogLevel.Error, e.Message),
         SshAuthenticationException => new(LogLevel.Error, $"authentication failed: {e.Message}"),

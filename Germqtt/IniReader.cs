@@ -86,6 +86,18 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         return PathRules.Expand(path, home, workingDirectory);
     }
 
+    public static readonly System.Text.RegularExpressions.Regex EventTypePattern = new("^[A-Za-z0-9-]+$");
+    public static readonly System.Text.RegularExpressions.Regex MemberNamePattern = new("^[^\"\\\\]+$");
+
+    /// <summary>A list separated by commas and/or white space; empty when not set.</summary>
+    public IReadOnlyList<string> List(string section, string key, System.Text.RegularExpressions.Regex? rule = null, string? ruleName = null)
+    {
+        var items = (Optional(section, key) ?? "").Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        foreach (var bad in items.Where(i => rule is not null && !rule.IsMatch(i)))
+            Errors.Add($"[{section}] {key}: must list {ruleName} (got '{bad}')");
+        return items;
+    }
+
     public bool Bool(string section, string key, bool fallback)
     {
         var text = Optional(section, key);

@@ -15,6 +15,9 @@ public sealed class Log(LogLevel minimum, TextWriter writer, bool journal, Func<
         new(minimum, Console.Error, Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 },
             () => DateTimeOffset.UtcNow);
 
+    /// <summary>Writes nothing: for work whose outcome is reported another way (--check).</summary>
+    public static Log Silent { get; } = new(LogLevel.Error + 1, TextWriter.Null, false, () => default);
+
     public bool IsEnabled(LogLevel level) => level >= minimum;
 
     public void Debug(string message) => Write(LogLevel.Debug, message);

@@ -17,9 +17,27 @@ public sealed class MqttPublisher(
     Log log,
     Counters counters,
     ConnectionStatus status,
+    StatusDocument statusDocument,
     EventBuffer buffer,
-    Func<TimeSpan, CancellationToken, Task> delay)
+    Func<TimeSpan, CancellationToken, Task> delay) : IEventSink
 {
+    private volatile IMqttClient? _current;
+
+    /// <summary>Publishes a retained document under the status topic when connected; skipped otherwise.</summary>
+    public async Task PublishStatusAsync(string subtopic, byte[] payload, CancellationToken cancel)
+    {
+        if (_current is not { } client) return;
+        try
+        {
+            await BrokerConnection.PublishRetainedAsync(client, $"{options.StatusTopic}/{subtopic}", payload, options.PublishTimeout, cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The publishing loop notices a broken connection itself; a missed report is harmless.
+            log.Debug($"mqtt {options.Endpoint}: status not published: {e.Message}");
+        }
+    }
+
     // Taken from the buffer but not yet acknowledged by the broker, oldest first.
     private readonly List<Outgoing> _unacknowledged = [];
     private readonly MqttClientFactory _factory = new();
@@ -41,13 +59,11 @@ public sealed class MqttPublisher(
             {
                 try
                 {
-                    var connected = await client.ConnectAsync(ClientOptions(), deadline);
-                    // MQTTnet reports a refusal (bad credentials, not authorised) as a result, not an exception.
-                    if (connected.ResultCode != MqttClientConnectResultCode.Success)
-                        throw new BrokerRefusedException($"broker refused the connection: {connected.ResultCode}" +
-                                                         (connected.ReasonString is { Length: > 0 } why ? $" ({why})" : ""));
+                    var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument), deadline);
                     connectedAt = Environment.TickCount64;
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
+                    await BrokerConnection.PublishRetainedAsync(client, options.StatusTopic, statusDocument.Online(), options.PublishTimeout, deadline);
+                    _current = client;
                     status.SetMqtt(true);
                     // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it.
                     var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -58,6 +74,9 @@ public sealed class MqttPublisher(
                     };
                     var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), lost.Task);
                     await session.RunAsync(deadline);
+                    _current = null;
+                    // A clean stop says so itself: the broker sends the will only for an unclean end.
+                    await BrokerConnection.PublishRetainedAsync(client, options.StatusTopic, statusDocument.Offline(), options.PublishTimeout, deadline);
                     await DisconnectAsync(client);
                     return;
                 }
@@ -71,6 +90,7 @@ public sealed class MqttPublisher(
                 }
                 finally
                 {
+                    _current = null;
                     status.SetMqtt(false);
                 }
             }
@@ -110,23 +130,6 @@ public sealed class MqttPublisher(
         return connected.ReceiveMaximum is > 0 and var maximum ? Math.Min(options.MaxInflight, maximum) : options.MaxInflight;
     }
 
-    private MqttClientOptions ClientOptions()
-    {
-        var builder = new MqttClientOptionsBuilder()
-            .WithProtocolVersion(options.Protocol)
-            .WithClientId(options.ClientId)
-            .WithCleanSession(true)
-            .WithTimeout(options.ConnectTimeout);
-        builder = options.Keepalive > TimeSpan.Zero ? builder.WithKeepAlivePeriod(options.Keepalive) : builder.WithNoKeepAlive();
-        if (options.Username is not null) builder = builder.WithCredentials(options.Username, options.Password);
-        if (options.Transport == MqttTransport.WebSockets)
-            builder = builder.WithWebSocketServer(o => o.WithUri(options.Endpoint));
-        else
-            builder = builder.WithTcpServer(options.Hostname, options.Port);
-        BrokerTls.Apply(builder, options.Tls);
-        return builder.Build();
-    }
-
     private async Task DisconnectAsync(IMqttClient client)
     {
         using var timeout = new CancellationTokenSource(options.ConnectTimeout);
@@ -141,9 +144,7 @@ public sealed class MqttPublisher(
         }
     }
 
-    private sealed class BrokerRefusedException(string message) : Exception(message);
-
-    private static string Describe(Exception e) => e switch
+    internal static string Describe(Exception e) => e switch
     {
         BrokerRefusedException => e.Message,
         MqttConnectingFailedException c => $"broker refused the connection: {c.Message}",

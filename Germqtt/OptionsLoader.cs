@@ -16,18 +16,37 @@ public sealed class ConfigException(IReadOnlyList<string> errors)
 /// Reads the INI file into <see cref="GermqttOptions"/>. Parsing checks every value; the file
 /// checks then make sure the files named exist and can be used. Nothing downstream re-checks.
 /// </summary>
+/// <summary>Which sides a run talks to, and whether the configuration file must exist.</summary>
+public sealed record Needs(bool Gerrit, bool Broker)
+{
+    public static Needs Both { get; } = new(true, true);
+
+    /// <summary>With neither side (--stdin --dry-run) everything has a default: the file may be absent.</summary>
+    public bool File => Gerrit || Broker;
+}
+
 public static class OptionsLoader
 {
     /// <summary>Parses and checks <paramref name="path"/>; throws <see cref="ConfigException"/>.</summary>
-    public static GermqttOptions Load(string path, string home, string workingDirectory, Func<string, string?>? environment = null)
+    /// <param name="needs">The sides this run connects to; the other side's required keys and files are not asked for.</param>
+    public static GermqttOptions Load(string path, string home, string workingDirectory,
+        Func<string, string?>? environment = null, Needs? needs = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        needs ??= Needs.Both;
         string fullPath = Path.GetFullPath(PathRules.Expand(path, home, workingDirectory));
         IDictionary<string, string?> ini;
         try
         {
-            using var stream = File.OpenRead(fullPath);
-            ini = IniStreamConfigurationProvider.Read(stream);
+            if (!needs.File && !File.Exists(fullPath))
+            {
+                ini = new Dictionary<string, string?>();
+            }
+            else
+            {
+                using var stream = File.OpenRead(fullPath);
+                ini = IniStreamConfigurationProvider.Read(stream);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -45,9 +64,16 @@ public static class OptionsLoader
         options = Secrets.Resolve(options, environment, errors);
         // The files are checked even when some values are wrong, so one run shows every problem.
         errors.AddRange(FileChecks.Check(options));
+        errors.RemoveAll(e => !needs.Gerrit && OnlyNeededToConnect(e, "gerrit") || !needs.Broker && OnlyNeededToConnect(e, "mqtt"));
         if (errors.Count > 0) throw new ConfigException(errors);
         return options;
     }
+
+    /// <summary>A missing key or file of a side this run does not connect to; bad values stay errors.</summary>
+    private static bool OnlyNeededToConnect(string error, string section) =>
+        error.StartsWith($"[{section}] ", StringComparison.Ordinal) &&
+        (error.EndsWith(": is required", StringComparison.Ordinal) || error.Contains(": cannot read ", StringComparison.Ordinal) ||
+         error.StartsWith("[gerrit] key: ", StringComparison.Ordinal));
 
     /// <summary>Turns INI keys ("section:key") into options; files are not looked at.</summary>
     public static (GermqttOptions? Options, List<string> Errors) Parse(
@@ -88,6 +114,7 @@ public static class OptionsLoader
             KnownHosts: r.PathOr("gerrit", "known_hosts", "~/.ssh/known_hosts"),
             HostKeyFingerprint: r.Fingerprint("gerrit", "host_key_fingerprint"),
             InsecureAnyHostKey: r.Bool("gerrit", "insecure_any_host_key", false),
+            EventTypes: r.List("gerrit", "event_types", IniReader.EventTypePattern, "event type names (letters, digits and -)"),
             ConnectTimeout: r.Seconds("gerrit", "connect_timeout", 30, 0.001),
             Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
             LivenessInterval: r.Seconds("gerrit", "liveness_interval", 60, 0),
@@ -107,6 +134,7 @@ public static class OptionsLoader
             (_, false) => 80,
             _ => 443,
         };
+        string clientId = r.Optional("mqtt", "client_id") ?? $"germqtt-{Environment.MachineName}";
         var mqtt = new MqttOptions(
             Hostname: r.Required("mqtt", "hostname"),
             Port: r.Int("mqtt", "port", defaultPort, 1, 65535),
@@ -120,7 +148,8 @@ public static class OptionsLoader
             Tls: tls,
             Protocol: r.Choice("mqtt", "protocol", MqttProtocolVersion.V311, ("3.1.1", MqttProtocolVersion.V311), ("5", MqttProtocolVersion.V500)),
             Qos: (MqttQualityOfServiceLevel)r.Int("mqtt", "qos", 0, 0, 2),
-            ClientId: r.Optional("mqtt", "client_id") ?? $"germqtt-{Environment.MachineName}",
+            ClientId: clientId,
+            StatusTopic: r.BaseTopic("mqtt", "status_topic", $"germqtt/{clientId}/status"),
             MaxInflight: r.Int("mqtt", "max_inflight", 20, 1, 65535),
             ConnectTimeout: r.Seconds("mqtt", "connect_timeout", 30, 0.001),
             PublishTimeout: r.Seconds("mqtt", "publish_timeout", 30, 0.001),
@@ -132,6 +161,12 @@ public static class OptionsLoader
             r.Errors.Add("[mqtt] certfile: certfile and keyfile go together (a client certificate needs its key)");
         if (!tls.Enabled && (tls.CaCerts ?? tls.CertFile ?? tls.KeyFile) is not null || !tls.Enabled && tls.Insecure)
             r.Errors.Add("[mqtt] tls: ca_certs, certfile, keyfile and tls_insecure need tls = true");
-        return new GermqttOptions(defaults, gerrit, mqtt);
+        var filter = new FilterOptions(
+            IncludeProjects: r.List("filter", "include_projects"),
+            ExcludeProjects: r.List("filter", "exclude_projects"),
+            ExcludeRefs: r.List("filter", "exclude_refs"),
+            PublishPrivate: r.Bool("filter", "publish_private", false),
+            RedactFields: r.List("filter", "redact_fields", IniReader.MemberNamePattern, "JSON member names"));
+        return new GermqttOptions(defaults, gerrit, mqtt, filter);
     }
 }

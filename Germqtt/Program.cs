@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using Germqtt;
 
 var configOption = new Option<string?>("--config", "-c")
@@ -19,6 +18,18 @@ var checkConfigOption = new Option<bool>("--check-config")
 {
     Description = "Validate the configuration and exit (0 when valid, 78 when not) without connecting",
 };
+var checkOption = new Option<bool>("--check")
+{
+    Description = "Connect to Gerrit and to the broker once, print OK or the reason for each, and exit (0 only if both are OK)",
+};
+var dryRunOption = new Option<bool>("--dry-run")
+{
+    Description = "Print \"topic<TAB>payload\" lines on standard output instead of publishing (no broker needed)",
+};
+var stdinOption = new Option<bool>("--stdin")
+{
+    Description = "Read event lines from standard input instead of Gerrit; stop at end of input",
+};
 var logLevelOption = new Option<string>("--log-level")
 {
     Description = "debug, info, warning or error",
@@ -28,7 +39,7 @@ logLevelOption.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, "debug", "i
 
 var root = new RootCommand("germqtt: publishes a Gerrit server's stream-events on an MQTT broker")
 {
-    configOption, configArgument, foregroundOption, checkConfigOption, logLevelOption,
+    configOption, configArgument, foregroundOption, checkConfigOption, checkOption, dryRunOption, stdinOption, logLevelOption,
 };
 root.Validators.Add(result =>
 {
@@ -36,23 +47,27 @@ root.Validators.Add(result =>
         result.AddError("Give the configuration file either as --config or as an argument, not both.");
 });
 
-root.SetAction(async (parsed, _) =>
+root.SetAction(async (parsed, cancel) =>
 {
     Log.TryParseLevel(parsed.GetValue(logLevelOption), out var level);
     var log = Log.ForProcess(level);
     string path = parsed.GetValue(configOption) ?? parsed.GetValue(configArgument) ?? "/etc/germqtt.ini";
     string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    bool dryRun = parsed.GetValue(dryRunOption), stdin = parsed.GetValue(stdinOption);
+    var needs = new Needs(Gerrit: !stdin, Broker: !dryRun);
 
     GermqttOptions options;
     PidFile pidFile;
     try
     {
-        options = OptionsLoader.Load(path, home, Environment.CurrentDirectory);
+        options = OptionsLoader.Load(path, home, Environment.CurrentDirectory, needs: needs);
         if (parsed.GetValue(checkConfigOption))
         {
             Console.Out.WriteLine($"configuration {path}: OK");
             return ExitCodes.Ok;
         }
+        if (parsed.GetValue(checkOption))
+            return await ConnectionCheck.RunAsync(options, Console.Out, cancel) ? ExitCodes.Ok : ExitCodes.Unavailable;
         pidFile = PidFile.Create(options.Default.PidFile);
     }
     catch (ConfigException e)
@@ -63,12 +78,14 @@ root.SetAction(async (parsed, _) =>
 
     using (pidFile)
     {
-        string version = Assembly.GetExecutingAssembly().GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        log.Info($"germqtt {version}: gerrit {options.Gerrit.Endpoint} -> mqtt {options.Mqtt.Endpoint}, " +
-                 $"topics {options.Mqtt.Topic}/<project>/<type>, qos {(int)options.Mqtt.Qos}");
+        log.Info($"germqtt {StatusDocument.Version}: {(stdin ? "standard input" : $"gerrit {options.Gerrit.Endpoint}")} -> " +
+                 $"{(dryRun ? "standard output" : $"mqtt {options.Mqtt.Endpoint}")}, topics {options.Mqtt.Topic}/<project>/<type>, qos {(int)options.Mqtt.Qos}");
+        if (options.Filter.PublishPrivate)
+            log.Warning("[filter] publish_private = true: events of private changes go on the bus");
         using var shutdown = new ShutdownSignal(log);
         using var systemd = SystemdNotifier.ForProcess(log);
-        return await new Bridge(options, log, systemd).RunAsync(shutdown.Token);
+        var mode = new BridgeMode(dryRun, Console.OpenStandardOutput(), stdin ? Console.OpenStandardInput() : null);
+        return await new Bridge(options, log, systemd, mode).RunAsync(shutdown.Token);
     }
 });
 

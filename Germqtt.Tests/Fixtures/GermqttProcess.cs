@@ -31,7 +31,7 @@ public sealed class GermqttProcess : CapturedProcess
     }
 
     // The host that runs the tests, so germqtt gets the runtime the tests were built against.
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         string? self = Environment.ProcessPath;
         if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;

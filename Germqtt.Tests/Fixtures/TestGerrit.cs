@@ -87,6 +87,14 @@ public sealed class TestGerrit : IAsyncDisposable
 
     public void Accept() => File.Delete(RefusePath);
 
+    /// <summary>Whether the login account may run administrator-only commands (gerrit show-connections).</summary>
+    public void GrantAdministrator(bool granted)
+    {
+        string path = Path.Combine(Dir, "admin");
+        if (granted) File.WriteAllText(path, "");
+        else File.Delete(path);
+    }
+
     /// <summary>Pids of stream-events sessions still running, oldest first.</summary>
     public IReadOnlyList<int> LiveStreamSessions() =>
         Directory.EnumerateFiles(SessionsDir)
