@@ -21,6 +21,8 @@ public sealed class GerritStream(
 
     internal sealed record SessionEnd(LogLevel Level, string Reason);
 
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(5);
+
     private const string AdministratorProbe = "gerrit show-connections";
     private bool _privilegesChecked;
 
@@ -117,7 +119,12 @@ public sealed class GerritStream(
         // Disposing the command is the only way to unblock a reader parked in Read.
         using (stop.Register(() => DisposeQuietly(command)))
         {
-            if (await Task.WhenAny(pump, liveness) == liveness && await liveness is not null)
+            Task first = await Task.WhenAny(pump, liveness, execution);
+            if (first == liveness && await liveness is not null)
+                DisposeQuietly(command);
+            // A command that ended (or whose exec request failed) closes its output; if it does
+            // not, the reader would wait forever.
+            else if (first == execution && await Task.WhenAny(pump, Task.Delay(SettleTime, stop)) != pump)
                 DisposeQuietly(command);
             await pump;
         }
@@ -200,7 +207,7 @@ public sealed class GerritStream(
     /// <summary>Why the stream ended, in Gerrit's own words where it gave any.</summary>
     private static async Task<SessionEnd> EndOf(SshCommand command, Task execution, Task<string> stderr)
     {
-        var settle = TimeSpan.FromSeconds(5);
+        var settle = SettleTime;
         try
         {
             await execution.WaitAsync(settle);

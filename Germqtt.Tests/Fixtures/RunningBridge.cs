@@ -12,8 +12,17 @@ public static class RunningBridge
     {
         var before = gerrit.LiveStreamSessions().ToHashSet();
         var bridge = GermqttProcess.Start([.. arguments]);
-        await WaitForNewSessionAsync(gerrit, before, bridge);
-        return bridge;
+        try
+        {
+            await WaitForNewSessionAsync(gerrit, before, bridge);
+            return bridge;
+        }
+        catch
+        {
+            // A failed start must not leave germqtt running after the test.
+            await bridge.DisposeAsync();
+            throw;
+        }
     }
 
     public static Task<GermqttProcess> StartAsync(TestGerrit gerrit, string configPath, params string[] extra) =>
@@ -24,7 +33,7 @@ public static class RunningBridge
     {
         await Eventually.UntilAsync(
             () => bridge.HasExited || gerrit.LiveStreamSessions().Any(s => !before.Contains(s)),
-            StartTimeout, "germqtt to open a stream-events session", bridge.Transcript);
+            StartTimeout, "germqtt to open a stream-events session", () => bridge.Transcript() + "\n" + gerrit.Describe());
         Assert.That(bridge.HasExited, Is.False, "germqtt exited:\n" + bridge.Transcript());
     }
 }
