@@ -155,15 +155,17 @@ public class PuppetModuleTests
     }
 
     /// <summary>
-    /// The unit as the module renders it with its defaults (User=germqtt), ExecStart pointing at a
-    /// wrapper that runs the freshly built germqtt: verify prints unknown keys and bad values on
-    /// stderr but still exits 0, so stderr must be empty.
+    /// The unit as the module renders it with its defaults (User=germqtt), and with every optional
+    /// line, ExecStart pointing at a wrapper that runs the freshly built germqtt: verify prints
+    /// unknown keys and bad values on stderr but still exits 0, so stderr must be empty.
     /// </summary>
-    [Test]
-    public async Task The_systemd_unit_passes_systemd_analyze_verify_without_a_single_warning()
+    [TestCase("memory_deny_write_execute => false", "Type=notify")]
+    [TestCase("memory_deny_write_execute => true, watchdog_sec => 30", "WatchdogSec=30s")]
+    public async Task The_systemd_unit_passes_systemd_analyze_verify_without_a_single_warning(string options, string expectedLine)
     {
         using var root = PuppetRoot.Create();
-        string unit = await RenderUnitAsync(root);
+        string unit = await RenderUnitAsync(root, options);
+        Assert.That(File.ReadAllLines(unit), Does.Contain(expectedLine));
         var result = await PuppetTools.RunAsync("systemd-analyze", ["verify", "--man=no", Path.GetFileName(unit)], Path.GetDirectoryName(unit));
         Assert.That(result.ExitCode, Is.Zero, () => PuppetTools.Describe(result));
         Assert.That(result.StdErr.Trim(), Is.Empty, () => PuppetTools.Describe(result) + "\n--- unit ---\n" + File.ReadAllText(unit));
@@ -226,11 +228,11 @@ public class PuppetModuleTests
         Assert.That(await strict.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.Not.Zero, strict.Transcript);
     }
 
-    private static async Task<string> RenderUnitAsync(PuppetRoot root)
+    private static async Task<string> RenderUnitAsync(PuppetRoot root, string options = "memory_deny_write_execute => false")
     {
         string wrapper = PuppetTools.WriteGermqttWrapper(Path.Combine(root.Dir, "germqtt"));
         string values = $"{{ binary_path => {PuppetTools.Quote(wrapper)}, config_file => '/etc/germqtt.ini', "
-                        + "user => 'germqtt', group => 'germqtt', memory_deny_write_execute => false }";
+                        + $"user => 'germqtt', group => 'germqtt', {options} }}";
         var render = await root.RenderAsync("germqtt/germqtt.service.epp", values);
         Assert.That(render.ExitCode, Is.Zero, () => PuppetTools.Describe(render));
         string unitDir = Path.Combine(root.Dir, "system");

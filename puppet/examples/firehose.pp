@@ -33,6 +33,7 @@ class { 'mosquitto':
 class { 'germqtt':
   # A package from your own apt repository; or a NativeAOT build copied from a file:
   #   install_method => 'file', binary_source => 'puppet:///modules/site/germqtt',
+  # Either way, for the NativeAOT binary (the .deb that scripts/package builds ships one) add:
   #   memory_deny_write_execute => true,
   package_name    => 'germqtt',
   gerrit_username => 'CHANGE-ME: the stream-events account',

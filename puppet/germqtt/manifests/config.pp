@@ -102,6 +102,7 @@ class germqtt::config {
         'user'                      => $germqtt::user,
         'group'                     => $germqtt::group,
         'memory_deny_write_execute' => $germqtt::memory_deny_write_execute,
+        'watchdog_sec'              => $germqtt::watchdog_sec,
     }),
   }
 }

@@ -127,7 +127,12 @@
 #   Path of the systemd unit.
 # @param memory_deny_write_execute
 #   Adds `MemoryDenyWriteExecute=yes` to the unit. Only a NativeAOT build of germqtt survives it;
-#   a JIT (framework-dependent or self-contained) build crashes at start.
+#   a JIT (framework-dependent or self-contained) build crashes at start. The module cannot tell
+#   which build it installs, so set it to true for the NativeAOT binary of the `.deb` that
+#   `scripts/package` builds.
+# @param watchdog_sec
+#   `WatchdogSec=` of the unit in seconds: germqtt sends `WATCHDOG=1` at half that interval, and
+#   systemd kills and restarts it when the pings stop. Unset by default (no watchdog).
 # @param manage_service
 #   Whether to manage the service. Turn off where systemd is not PID 1 (containers, tests).
 # @param service_name
@@ -183,6 +188,7 @@ class germqtt (
   String[1] $validate_command = "${binary_path} --check-config %",
   Stdlib::Absolutepath $unit_file = '/etc/systemd/system/germqtt.service',
   Boolean $memory_deny_write_execute = false,
+  Optional[Integer[1]] $watchdog_sec = undef,
   Boolean $manage_service = true,
   String[1] $service_name = 'germqtt',
   Stdlib::Ensure::Service $service_ensure = 'running',

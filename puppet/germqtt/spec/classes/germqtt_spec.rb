@@ -87,7 +87,7 @@ describe 'germqtt' do
 
     it 'writes a hardened systemd unit' do
       [
-        'Type=exec',
+        'Type=notify', 'NotifyAccess=main', 'TimeoutStartSec=infinity',
         'ExecStart=/usr/bin/germqtt --config /etc/germqtt.ini',
         'User=germqtt', 'Group=germqtt',
         'Restart=on-failure', 'RestartSec=5s', 'RestartPreventExitStatus=78', 'TimeoutStopSec=30s',
@@ -105,6 +105,8 @@ describe 'germqtt' do
         expect(unit.lines.map(&:chomp)).to include(directive)
       end
       expect(unit).not_to match(%r{^MemoryDenyWriteExecute})
+      expect(unit).not_to match(%r{^WatchdogSec})
+      expect(unit).not_to match(%r{^Type=exec})
       expect(unit).not_to match(%r{^SystemCallFilter=.*@resources})
       is_expected.to contain_file('/etc/systemd/system/germqtt.service').with(owner: 'root', mode: '0644')
     end
@@ -202,11 +204,12 @@ describe 'germqtt' do
     it { is_expected.to compile.and_raise_error(%r{mqtt_topic}) }
   end
 
-  context 'installed from a file, no user, no service, no validation, MemoryDenyWriteExecute' do
+  context 'installed from a file, no user, no service, no validation, MemoryDenyWriteExecute, a watchdog' do
     let(:params) do
       required.merge(
         install_method: 'file', binary_source: 'puppet:///modules/site/germqtt', binary_path: '/usr/local/bin/germqtt',
-        manage_user: false, manage_service: false, validate_config: false, memory_deny_write_execute: true
+        manage_user: false, manage_service: false, validate_config: false, memory_deny_write_execute: true,
+        watchdog_sec: 30
       )
     end
 
@@ -221,6 +224,17 @@ describe 'germqtt' do
       expect(unit).to match(%r{^ExecStart=/usr/local/bin/germqtt --config /etc/germqtt\.ini$})
       expect(unit).to match(%r{^MemoryDenyWriteExecute=yes$})
     end
+
+    it 'asks systemd to watch germqtt, which pings at half the interval' do
+      expect(unit).to match(%r{^WatchdogSec=30s$})
+      expect(unit).to match(%r{^Type=notify$})
+    end
+  end
+
+  context 'with a watchdog interval of zero' do
+    let(:params) { required.merge(watchdog_sec: 0) }
+
+    it { is_expected.to compile.and_raise_error(%r{watchdog_sec}) }
   end
 
   context 'installed from a file without binary_source' do
