@@ -40,7 +40,7 @@ public sealed class GerritStream(
                 log.Warning($"gerrit {options.Endpoint}: account {options.Username} has administrator-level rights (`{AdministratorProbe}` works); " +
                             "everything it can read is published: use an account with only the Stream Events capability and read access to public projects");
         }
-        catch (Exception e)
+        catch (Exception e) when (!stop.IsCancellationRequested)
         {
             log.Debug($"gerrit {options.Endpoint}: privilege check skipped: {e.Message}");
         }
@@ -95,6 +95,11 @@ public sealed class GerritStream(
 
         log.Debug($"gerrit {options.Endpoint}: connecting as {options.Username}");
         await client.ConnectAsync(stop);
+        if (!_privilegesChecked)
+        {
+            _privilegesChecked = true;
+            await WarnIfAdministratorAsync(client, stop);
+        }
 
         // The types were checked at load to be plain words, so they are safe on a command line.
         string commandText = string.Concat([Command, .. options.EventTypes.Select(t => $" -s {t}")]);
@@ -108,11 +113,6 @@ public sealed class GerritStream(
         streaming.Start();
         log.Info($"gerrit {options.Endpoint}: connected as {options.Username}, streaming events");
         status.SetGerrit(true);
-        if (!_privilegesChecked)
-        {
-            _privilegesChecked = true;
-            _ = WarnIfAdministratorAsync(client, stop);
-        }
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task<string?> liveness = WatchLivenessAsync(client, activity, watching.Token);
