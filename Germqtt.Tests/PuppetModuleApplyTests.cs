@@ -31,6 +31,7 @@ public class PuppetModuleApplyTests
     private int tlsWebsocketsPort;
     private string certificate = null!;
 
+    private string StatusTopic => $"{topic}-status";
     private string ConfPath => root.P("/etc/mosquitto/mosquitto.conf");
     private string IniPath => root.P("/etc/germqtt.ini");
     private ConfiguredMosquitto Broker => broker ?? throw new InvalidOperationException("the broker did not start");
@@ -218,14 +219,23 @@ public class PuppetModuleApplyTests
         Assert.That(untrusted.ExitCode, Is.Not.Zero, "a client that does not trust the CA is refused");
     }
 
+    /// <summary>
+    /// Also the [mqtt] status_topic and [filter] exclude_refs keys the module wrote: the status
+    /// arrives where the INI says, and a ref-updated event emitted first is filtered out.
+    /// </summary>
     [Test]
     public async Task Germqtt_run_from_the_rendered_ini_publishes_a_Gerrit_event_to_the_rendered_broker()
     {
         await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
+        await using var status = await MqttProbe.StartAsync(Broker.Host, Broker.Port, StatusTopic);
         await using var bridge = await RunningBridge.StartAsync(gerrit, IniPath);
-        gerrit.Emit("""{"type":"change-merged","change":{"project":"openstack/nova"}}""");
+        gerrit.Emit(
+            """{"type":"ref-updated","refUpdate":{"project":"openstack/nova","refName":"refs/meta/config"}}""",
+            """{"type":"change-merged","change":{"project":"openstack/nova"}}""");
         await probe.WaitForCountAsync(1, Wait);
         Assert.That(probe.Messages.Single().Topic, Is.EqualTo($"{topic}/openstack/nova/change-merged"), probe.Describe);
+        await Eventually.UntilAsync(() => status.Messages.Any(m => m.Text.Contains("\"state\":\"online\"")), Wait,
+            $"germqtt's online status on {StatusTopic}", status.Describe);
         Assert.That(bridge.StdErr, Has.None.Contains("error:"), bridge.Transcript);
     }
 
@@ -287,37 +297,39 @@ public class PuppetModuleApplyTests
               tls_cert_path        => {{R("/etc/mosquitto/certs/server.crt")}},
               tls_key_path         => {{R("/etc/mosquitto/certs/server.key")}},
               publishers           => {
-                '{{Publisher}}' => { 'password' => Sensitive({{Q(password)}}), 'topics' => ['{{topic}}/#'] },
+                '{{Publisher}}' => { 'password' => Sensitive({{Q(password)}}), 'topics' => ['{{topic}}/#', '{{StatusTopic}}/#'] },
               },
             }
 
             class { 'germqtt':
-              install_method   => 'file',
-              binary_source    => {{Q(wrapper)}},
-              binary_path      => {{R("/usr/bin/germqtt")}},
-              manage_user      => false,
-              manage_service   => false,
-              user             => 'root',
-              group            => 'root',
-              config_file      => {{R("/etc/germqtt.ini")}},
-              config_dir       => {{R("/etc/germqtt")}},
-              key_file         => {{R("/etc/germqtt/gerrit_key")}},
-              known_hosts_file => {{R("/etc/germqtt/known_hosts")}},
-              unit_file        => {{R("/etc/systemd/system/germqtt.service")}},
-              gerrit_username  => {{Q(gerrit.Username)}},
-              gerrit_hostname  => '127.0.0.1',
-              gerrit_port      => {{gerrit.Port}},
-              gerrit_ssh_key   => Sensitive(file({{Q(gerrit.KeyPath)}})),
-              gerrit_host_key  => {{Q(hostKey)}},
-              mqtt_hostname    => '127.0.0.1',
-              mqtt_port        => {{mqttPort}},
-              mqtt_topic       => '{{topic}}',
-              mqtt_username    => '{{Publisher}}',
-              mqtt_password    => Sensitive({{Q(password)}}),
-              mqtt_qos         => 1,
-              mqtt_client_id   => 'germqtt-puppet-test',
-              drain_timeout    => 2,
-              stats_interval   => 0,
+              install_method      => 'file',
+              binary_source       => {{Q(wrapper)}},
+              binary_path         => {{R("/usr/bin/germqtt")}},
+              manage_user         => false,
+              manage_service      => false,
+              user                => 'root',
+              group               => 'root',
+              config_file         => {{R("/etc/germqtt.ini")}},
+              config_dir          => {{R("/etc/germqtt")}},
+              key_file            => {{R("/etc/germqtt/gerrit_key")}},
+              known_hosts_file    => {{R("/etc/germqtt/known_hosts")}},
+              unit_file           => {{R("/etc/systemd/system/germqtt.service")}},
+              gerrit_username     => {{Q(gerrit.Username)}},
+              gerrit_hostname     => '127.0.0.1',
+              gerrit_port         => {{gerrit.Port}},
+              gerrit_ssh_key      => Sensitive(file({{Q(gerrit.KeyPath)}})),
+              gerrit_host_key     => {{Q(hostKey)}},
+              mqtt_hostname       => '127.0.0.1',
+              mqtt_port           => {{mqttPort}},
+              mqtt_topic          => '{{topic}}',
+              mqtt_username       => '{{Publisher}}',
+              mqtt_password       => Sensitive({{Q(password)}}),
+              mqtt_qos            => 1,
+              mqtt_client_id      => 'germqtt-puppet-test',
+              drain_timeout       => 2,
+              stats_interval      => 0,
+              mqtt_status_topic   => '{{StatusTopic}}',
+              filter_exclude_refs => ['refs/meta/*', 'refs/changes/*/meta'],
             }
 
             Class['mosquitto'] -> Class['germqtt']

@@ -40,6 +40,19 @@
 #   `[gerrit] port`: Gerrit's SSH port.
 # @param gerrit_host_key_fingerprint
 #   `[gerrit] host_key_fingerprint`: a `SHA256:...` pin that replaces the known_hosts check.
+# @param gerrit_key_passphrase
+#   `[gerrit] key_passphrase`: the passphrase of an encrypted `gerrit_ssh_key`, Sensitive. Written
+#   into the INI, which is then Sensitive content. Not together with `gerrit_key_passphrase_file`.
+# @param gerrit_key_passphrase_file
+#   `[gerrit] key_passphrase_file`: a file holding the passphrase (one line), as an absolute path
+#   or `$CREDENTIALS_DIRECTORY/NAME` (see `validate_command`). The module does not write it. Not
+#   together with `gerrit_key_passphrase`.
+# @param gerrit_insecure_any_host_key
+#   `[gerrit] insecure_any_host_key`: accept ANY Gerrit host key, unchecked (default: false).
+#   Anyone on the network path could then feed forged events to the bus: tests and emergencies only.
+# @param gerrit_event_types
+#   `[gerrit] event_types`: the event types Gerrit is asked for, e.g.
+#   `['patchset-created', 'change-merged']`; Gerrit filters the others (default: every type).
 # @param gerrit_connect_timeout
 #   `[gerrit] connect_timeout` in seconds (germqtt's default: 30).
 # @param gerrit_keepalive
@@ -54,15 +67,48 @@
 # @param mqtt_hostname
 #   `[mqtt] hostname`: the broker.
 # @param mqtt_port
-#   `[mqtt] port` (default: 1883).
+#   `[mqtt] port` (default: 1883; 8883 with `mqtt_tls`, 80 with websockets, 443 with both).
+# @param mqtt_transport
+#   `[mqtt] transport`: `tcp` (MQTT's own protocol) or `websockets` (default: `tcp`).
+# @param mqtt_websocket_path
+#   `[mqtt] websocket_path`: path of the broker's websocket endpoint, starting with `/`; used with
+#   `mqtt_transport => 'websockets'` only (default: `/mqtt`).
+# @param mqtt_protocol
+#   `[mqtt] protocol`: MQTT version `3.1.1` or `5`; with 5 the broker can say why it refused a
+#   publish (default: `3.1.1`).
+# @param mqtt_tls
+#   `[mqtt] tls`: TLS to the broker (mqtts:// or wss://); the broker's certificate must chain to a
+#   trusted CA and name `mqtt_hostname` (default: false).
+# @param mqtt_ca_certs
+#   `[mqtt] ca_certs`: PEM file of the CAs to trust instead of the system's. Needs `mqtt_tls`.
+#   The module does not manage it; it must exist (readable by `user`) before the INI is checked.
+# @param mqtt_certfile
+#   `[mqtt] certfile`: PEM client certificate for brokers that require one. Needs `mqtt_tls` and
+#   `mqtt_keyfile`. Not managed by the module, like `mqtt_ca_certs`.
+# @param mqtt_keyfile
+#   `[mqtt] keyfile`: the private key of `mqtt_certfile` (PEM). Needs `mqtt_tls` and
+#   `mqtt_certfile`. Not managed by the module; readable by `user`.
+# @param mqtt_tls_insecure
+#   `[mqtt] tls_insecure`: skip checking the broker's certificate and host name (default: false).
+#   Anyone on the network path could read the password and the events: tests only. Needs `mqtt_tls`.
 # @param mqtt_topic
 #   `[mqtt] topic`: the base topic, without wildcards or a trailing `/` (default: `gerrit`).
 # @param mqtt_keepalive
 #   `[mqtt] keepalive` in seconds (default: 60).
 # @param mqtt_username
-#   `[mqtt] username`: the broker user germqtt publishes as; needed when `mqtt_password` is set.
+#   `[mqtt] username`: the broker user germqtt publishes as; needed when `mqtt_password` or
+#   `mqtt_password_file` is set.
 # @param mqtt_password
-#   `[mqtt] password`, Sensitive. The INI is then written as Sensitive content.
+#   `[mqtt] password`, Sensitive. The INI is then written as Sensitive content. Not together with
+#   `mqtt_password_file`.
+# @param mqtt_password_file
+#   `[mqtt] password_file`: a file holding the broker password (one line), as an absolute path or
+#   `$CREDENTIALS_DIRECTORY/NAME` (see `validate_command`). The module does not write it. Not
+#   together with `mqtt_password`.
+# @param mqtt_status_topic
+#   `[mqtt] status_topic`: where germqtt keeps its retained online/offline status and publishes
+#   its counters (`<status_topic>/stats`); no wildcards or trailing `/` (default:
+#   `germqtt/<client_id>/status`). The broker's ACL must let `mqtt_username` write it.
 # @param mqtt_qos
 #   `[mqtt] qos`: 0, 1 or 2 (default: 0).
 # @param mqtt_client_id
@@ -77,6 +123,22 @@
 #   `[mqtt] retry_initial`: cap of the first reconnect delay in seconds (default: 1).
 # @param mqtt_retry_max
 #   `[mqtt] retry_max`: cap of every reconnect delay in seconds (default: 60).
+# @param filter_include_projects
+#   `[filter] include_projects`: only events of projects matching one of these globs are
+#   published (`*` matches any run of characters, `/` included; `?` one character). Events
+#   without a project are not affected (default: every project).
+# @param filter_exclude_projects
+#   `[filter] exclude_projects`: events of projects matching one of these globs are dropped.
+# @param filter_exclude_refs
+#   `[filter] exclude_refs`: ref-updated events of refs matching one of these globs are dropped,
+#   e.g. `['refs/meta/*', 'refs/changes/*/meta']` on a public bus (ACL changes, NoteDb updates).
+# @param filter_publish_private
+#   `[filter] publish_private`: publish events of private changes too (default: false, they are
+#   dropped). The bus is world-readable; true is logged as a warning.
+# @param filter_redact_fields
+#   `[filter] redact_fields`: JSON members removed from every event wherever they occur, e.g.
+#   `['email']` to keep account e-mail addresses off the bus (default: none, payloads are Gerrit's
+#   bytes).
 # @param pidfile
 #   `[default] pidfile`. Under systemd none is needed; if one is wanted use
 #   `/run/germqtt/germqtt.pid` (the unit's RuntimeDirectory). Its directory must exist when the
@@ -123,6 +185,11 @@
 # @param validate_command
 #   The check of a new INI; `%` is replaced with the path of the candidate file. It needs the
 #   binary, the key and the known_hosts file in place, which this class orders before the INI.
+#   A `*_file` in `$CREDENTIALS_DIRECTORY` exists only inside the service (it needs a
+#   `LoadCredential=` drop-in for the unit); the check then needs that variable too, e.g.
+#   `env CREDENTIALS_DIRECTORY=/etc/germqtt/credentials /usr/bin/germqtt --check-config %`, a
+#   directory holding files of the same names. Without it the class fails unless
+#   `validate_config` is false.
 # @param unit_file
 #   Path of the systemd unit.
 # @param memory_deny_write_execute
@@ -148,6 +215,10 @@ class germqtt (
   Variant[Germqtt::Hostkey, Array[Germqtt::Hostkey, 1]] $gerrit_host_key,
   Stdlib::Port $gerrit_port = 29418,
   Optional[Pattern[/\ASHA256:[A-Za-z0-9+\/]+=*\z/]] $gerrit_host_key_fingerprint = undef,
+  Optional[Sensitive[Pattern[/\A[^\r\n]+\z/]]] $gerrit_key_passphrase = undef,
+  Optional[Germqtt::Secretfile] $gerrit_key_passphrase_file = undef,
+  Optional[Boolean] $gerrit_insecure_any_host_key = undef,
+  Optional[Array[Pattern[/\A[A-Za-z0-9-]+\z/], 1]] $gerrit_event_types = undef,
   Optional[Germqtt::Seconds] $gerrit_connect_timeout = undef,
   Optional[Germqtt::Seconds] $gerrit_keepalive = undef,
   Optional[Germqtt::Seconds] $gerrit_liveness_interval = undef,
@@ -155,10 +226,20 @@ class germqtt (
   Optional[Germqtt::Seconds] $gerrit_retry_max = undef,
   Germqtt::Value $mqtt_hostname = 'localhost',
   Optional[Stdlib::Port] $mqtt_port = undef,
+  Optional[Enum['tcp', 'websockets']] $mqtt_transport = undef,
+  Optional[Pattern[/\A\/\S*\z/]] $mqtt_websocket_path = undef,
+  Optional[Enum['3.1.1', '5']] $mqtt_protocol = undef,
+  Optional[Boolean] $mqtt_tls = undef,
+  Optional[Stdlib::Absolutepath] $mqtt_ca_certs = undef,
+  Optional[Stdlib::Absolutepath] $mqtt_certfile = undef,
+  Optional[Stdlib::Absolutepath] $mqtt_keyfile = undef,
+  Optional[Boolean] $mqtt_tls_insecure = undef,
   Optional[Germqtt::Topic] $mqtt_topic = undef,
   Optional[Germqtt::Seconds] $mqtt_keepalive = undef,
   Optional[Germqtt::Value] $mqtt_username = undef,
   Optional[Sensitive[Pattern[/\A[^\r\n]+\z/]]] $mqtt_password = undef,
+  Optional[Germqtt::Secretfile] $mqtt_password_file = undef,
+  Optional[Germqtt::Topic] $mqtt_status_topic = undef,
   Optional[Integer[0, 2]] $mqtt_qos = undef,
   Optional[Germqtt::Value] $mqtt_client_id = undef,
   Optional[Integer[1, 65535]] $mqtt_max_inflight = undef,
@@ -166,6 +247,11 @@ class germqtt (
   Optional[Germqtt::Seconds] $mqtt_publish_timeout = undef,
   Optional[Germqtt::Seconds] $mqtt_retry_initial = undef,
   Optional[Germqtt::Seconds] $mqtt_retry_max = undef,
+  Optional[Array[Germqtt::Glob, 1]] $filter_include_projects = undef,
+  Optional[Array[Germqtt::Glob, 1]] $filter_exclude_projects = undef,
+  Optional[Array[Germqtt::Glob, 1]] $filter_exclude_refs = undef,
+  Optional[Boolean] $filter_publish_private = undef,
+  Optional[Array[Pattern[/\A[^"\\\s,]+\z/], 1]] $filter_redact_fields = undef,
   Optional[Stdlib::Absolutepath] $pidfile = undef,
   Optional[Integer[1, 10000000]] $buffer_size = undef,
   Optional[Germqtt::Seconds] $drain_timeout = undef,
@@ -194,8 +280,32 @@ class germqtt (
   Stdlib::Ensure::Service $service_ensure = 'running',
   Boolean $service_enable = true,
 ) {
-  if $mqtt_password =~ NotUndef and $mqtt_username =~ Undef {
-    fail('germqtt: mqtt_password is set but mqtt_username is not; the broker needs both')
+  if ($mqtt_password =~ NotUndef or $mqtt_password_file =~ NotUndef) and $mqtt_username =~ Undef {
+    fail('germqtt: mqtt_password or mqtt_password_file is set but mqtt_username is not; the broker needs both')
+  }
+  if $mqtt_password =~ NotUndef and $mqtt_password_file =~ NotUndef {
+    fail('germqtt: set mqtt_password or mqtt_password_file, not both')
+  }
+  if $gerrit_key_passphrase =~ NotUndef and $gerrit_key_passphrase_file =~ NotUndef {
+    fail('germqtt: set gerrit_key_passphrase or gerrit_key_passphrase_file, not both')
+  }
+  if ($mqtt_certfile =~ Undef) != ($mqtt_keyfile =~ Undef) {
+    fail('germqtt: mqtt_certfile and mqtt_keyfile go together (a client certificate needs its key)')
+  }
+  if $mqtt_tls != true and ([$mqtt_ca_certs, $mqtt_certfile, $mqtt_keyfile].any |$f| { $f =~ NotUndef } or $mqtt_tls_insecure == true) {
+    fail('germqtt: mqtt_ca_certs, mqtt_certfile, mqtt_keyfile and mqtt_tls_insecure need mqtt_tls => true')
+  }
+  # Only the service has $CREDENTIALS_DIRECTORY (LoadCredential=); the check runs outside it.
+  $credential_files = {
+    'gerrit_key_passphrase_file' => $gerrit_key_passphrase_file,
+    'mqtt_password_file'         => $mqtt_password_file,
+  }.filter |$name, $path| { $path =~ Pattern[/\A\$CREDENTIALS_DIRECTORY\//] }.keys
+  if $validate_config and !$credential_files.empty and !('CREDENTIALS_DIRECTORY' in $validate_command) {
+    fail(@("MSG"/$L))
+      germqtt: ${credential_files.join(' and ')} in \$CREDENTIALS_DIRECTORY, which only the service \
+      has: validate_command must set it too (env CREDENTIALS_DIRECTORY=DIR ... --check-config %), \
+      or set validate_config => false
+      | MSG
   }
   if $manage_package and $install_method == 'file' and $binary_source =~ Undef {
     fail("germqtt: install_method 'file' needs binary_source, the germqtt binary to install")

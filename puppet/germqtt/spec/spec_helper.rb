@@ -34,3 +34,57 @@ def file_content(path)
   content = resource[:content]
   content.respond_to?(:unwrap) ? content.unwrap : content
 end
+
+HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhfABEsKlICVS+gJ1DHKAqlB28qmqk2nJQyKxgTzb3T'
+
+# Every "section:key" germqtt reads: germqtt.ini.sample (the authoritative list, and
+# OptionsLoader.Keys() in the C# tests). A new germqtt option belongs here and in the module.
+GERMQTT_INI_KEYS = %w[
+  default:pidfile default:buffer_size default:drain_timeout default:stats_interval
+  gerrit:username gerrit:hostname gerrit:port gerrit:key gerrit:key_passphrase gerrit:key_passphrase_file
+  gerrit:known_hosts gerrit:host_key_fingerprint gerrit:event_types gerrit:insecure_any_host_key
+  gerrit:connect_timeout gerrit:keepalive gerrit:liveness_interval gerrit:retry_initial gerrit:retry_max
+  mqtt:hostname mqtt:port mqtt:transport mqtt:websocket_path mqtt:protocol mqtt:tls mqtt:ca_certs
+  mqtt:certfile mqtt:keyfile mqtt:tls_insecure mqtt:topic mqtt:keepalive mqtt:username mqtt:password
+  mqtt:password_file mqtt:status_topic mqtt:qos mqtt:client_id mqtt:max_inflight mqtt:connect_timeout
+  mqtt:publish_timeout mqtt:retry_initial mqtt:retry_max
+  filter:include_projects filter:exclude_projects filter:exclude_refs filter:publish_private filter:redact_fields
+].freeze
+
+# { 'section' => { 'key' => 'value' } } of an INI text, in the order written.
+def ini_sections(text)
+  sections = {}
+  current = nil
+  text.each_line do |line|
+    line = line.strip
+    next if line.empty? || line.start_with?('#', ';')
+
+    if (m = line.match(%r{\A\[(.+)\]\z}))
+      current = sections[m[1]] = {}
+    else
+      key, value = line.split('=', 2).map(&:strip)
+      raise "#{line.inspect} is outside a section" if current.nil?
+      raise "#{key} appears twice" if current.key?(key)
+
+      current[key] = value
+    end
+  end
+  sections
+end
+
+# The "section:key" names of ini_sections' result.
+def ini_keys(sections)
+  sections.flat_map { |section, values| values.keys.map { |key| "#{section}:#{key}" } }
+end
+
+# The parameters germqtt cannot do without.
+RSpec.shared_context 'germqtt required parameters' do
+  let(:required) do
+    {
+      gerrit_username: 'firehose',
+      gerrit_hostname: 'review.example.org',
+      gerrit_ssh_key: sensitive("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"),
+      gerrit_host_key: HOST_KEY,
+    }
+  end
+end

@@ -2,38 +2,8 @@
 
 require 'spec_helper'
 
-HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhfABEsKlICVS+gJ1DHKAqlB28qmqk2nJQyKxgTzb3T'
-
-# { 'section' => { 'key' => 'value' } } of an INI text, in the order written.
-def ini_sections(text)
-  sections = {}
-  current = nil
-  text.each_line do |line|
-    line = line.strip
-    next if line.empty? || line.start_with?('#', ';')
-
-    if (m = line.match(%r{\A\[(.+)\]\z}))
-      current = sections[m[1]] = {}
-    else
-      key, value = line.split('=', 2).map(&:strip)
-      raise "#{line.inspect} is outside a section" if current.nil?
-      raise "#{key} appears twice" if current.key?(key)
-
-      current[key] = value
-    end
-  end
-  sections
-end
-
 describe 'germqtt' do
-  let(:required) do
-    {
-      gerrit_username: 'firehose',
-      gerrit_hostname: 'review.example.org',
-      gerrit_ssh_key: sensitive("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"),
-      gerrit_host_key: HOST_KEY,
-    }
-  end
+  include_context 'germqtt required parameters'
   let(:params) { required }
   let(:ini) { ini_sections(file_content('/etc/germqtt.ini')) }
   let(:unit) { file_content('/etc/systemd/system/germqtt.service') }
@@ -63,7 +33,12 @@ describe 'germqtt' do
           'key' => '/etc/germqtt/gerrit_key', 'known_hosts' => '/etc/germqtt/known_hosts'
         },
         'mqtt' => { 'hostname' => 'localhost' },
+        'filter' => {},
       )
+    end
+
+    it 'writes the INI as plain content: it holds no secret' do
+      expect(catalogue.resource('File', '/etc/germqtt.ini').sensitive_parameters).not_to include(:content)
     end
 
     it 'protects the INI: root:germqtt 0640, no diffs, checked by germqtt before it is installed' do
@@ -112,17 +87,28 @@ describe 'germqtt' do
     end
   end
 
+  # Every parameter of an INI key, with the inline MQTT password and the key passphrase's file;
+  # their counterparts (each pair is either-or) follow in the next context.
   context 'with every INI option set' do
     let(:params) do
       required.merge(
         pidfile: '/run/germqtt/germqtt.pid', buffer_size: 5000, drain_timeout: 12.5, stats_interval: 0,
         gerrit_port: 2222, gerrit_host_key_fingerprint: 'SHA256:abcDEF0123+/xyz',
+        gerrit_key_passphrase_file: '/etc/germqtt/key_passphrase', gerrit_insecure_any_host_key: false,
+        gerrit_event_types: ['patchset-created', 'change-merged'],
         gerrit_connect_timeout: 15, gerrit_keepalive: 25, gerrit_liveness_interval: 90,
         gerrit_retry_initial: 0.5, gerrit_retry_max: 120,
-        mqtt_hostname: 'broker.example.org', mqtt_port: 1884, mqtt_topic: 'gerrit/review',
+        mqtt_hostname: 'broker.example.org', mqtt_port: 8884, mqtt_transport: 'websockets',
+        mqtt_websocket_path: '/ws/mqtt', mqtt_protocol: '5', mqtt_tls: true,
+        mqtt_ca_certs: '/etc/germqtt/ca.crt', mqtt_certfile: '/etc/germqtt/client.crt',
+        mqtt_keyfile: '/etc/germqtt/client.key', mqtt_tls_insecure: true, mqtt_topic: 'gerrit/review',
         mqtt_keepalive: 45, mqtt_username: 'germqtt', mqtt_password: sensitive('p@ss word'),
+        mqtt_status_topic: 'germqtt/review/status',
         mqtt_qos: 1, mqtt_client_id: 'germqtt-review', mqtt_max_inflight: 50,
-        mqtt_connect_timeout: 20, mqtt_publish_timeout: 40, mqtt_retry_initial: 2, mqtt_retry_max: 300
+        mqtt_connect_timeout: 20, mqtt_publish_timeout: 40, mqtt_retry_initial: 2, mqtt_retry_max: 300,
+        filter_include_projects: ['openstack/*', 'openstack-infra/*'], filter_exclude_projects: ['private/*', '*/sandbox'],
+        filter_exclude_refs: ['refs/meta/*', 'refs/changes/*/meta'], filter_publish_private: true,
+        filter_redact_fields: ['email', 'username']
       )
     end
 
@@ -134,17 +120,31 @@ describe 'germqtt' do
         },
         'gerrit' => {
           'username' => 'firehose', 'hostname' => 'review.example.org', 'port' => '2222',
-          'key' => '/etc/germqtt/gerrit_key', 'known_hosts' => '/etc/germqtt/known_hosts',
-          'host_key_fingerprint' => 'SHA256:abcDEF0123+/xyz', 'connect_timeout' => '15',
-          'keepalive' => '25', 'liveness_interval' => '90', 'retry_initial' => '0.5', 'retry_max' => '120'
+          'key' => '/etc/germqtt/gerrit_key', 'key_passphrase_file' => '/etc/germqtt/key_passphrase',
+          'known_hosts' => '/etc/germqtt/known_hosts', 'host_key_fingerprint' => 'SHA256:abcDEF0123+/xyz',
+          'event_types' => 'patchset-created, change-merged', 'insecure_any_host_key' => 'false',
+          'connect_timeout' => '15', 'keepalive' => '25', 'liveness_interval' => '90', 'retry_initial' => '0.5',
+          'retry_max' => '120'
         },
         'mqtt' => {
-          'hostname' => 'broker.example.org', 'port' => '1884', 'topic' => 'gerrit/review',
-          'keepalive' => '45', 'username' => 'germqtt', 'password' => '"p@ss word"', 'qos' => '1',
-          'client_id' => 'germqtt-review', 'max_inflight' => '50', 'connect_timeout' => '20',
-          'publish_timeout' => '40', 'retry_initial' => '2', 'retry_max' => '300'
+          'hostname' => 'broker.example.org', 'port' => '8884', 'transport' => 'websockets',
+          'websocket_path' => '/ws/mqtt', 'protocol' => '5', 'tls' => 'true', 'ca_certs' => '/etc/germqtt/ca.crt',
+          'certfile' => '/etc/germqtt/client.crt', 'keyfile' => '/etc/germqtt/client.key', 'tls_insecure' => 'true',
+          'topic' => 'gerrit/review', 'keepalive' => '45', 'username' => 'germqtt', 'password' => '"p@ss word"',
+          'status_topic' => 'germqtt/review/status', 'qos' => '1', 'client_id' => 'germqtt-review',
+          'max_inflight' => '50', 'connect_timeout' => '20', 'publish_timeout' => '40', 'retry_initial' => '2',
+          'retry_max' => '300'
+        },
+        'filter' => {
+          'include_projects' => 'openstack/*, openstack-infra/*', 'exclude_projects' => 'private/*, */sandbox',
+          'exclude_refs' => 'refs/meta/*, refs/changes/*/meta', 'publish_private' => 'true',
+          'redact_fields' => 'email, username'
         },
       )
+    end
+
+    it "writes every key of germqtt.ini.sample but the other half of each either-or secret" do
+      expect(ini_keys(ini)).to match_array(GERMQTT_INI_KEYS - ['gerrit:key_passphrase', 'mqtt:password_file'])
     end
 
     it 'marks the INI Sensitive because it holds the password' do
@@ -153,6 +153,45 @@ describe 'germqtt' do
 
     it 'pins the host key for the non-default port' do
       expect(file_content('/etc/germqtt/known_hosts')).to eq("[review.example.org]:2222 #{HOST_KEY}\n")
+    end
+  end
+
+  context 'with the key passphrase inline and the MQTT password in a systemd credential' do
+    let(:params) do
+      required.merge(
+        gerrit_key_passphrase: sensitive('"quoted" pass phrase '), gerrit_insecure_any_host_key: true,
+        mqtt_username: 'germqtt', mqtt_password_file: '$CREDENTIALS_DIRECTORY/mqtt_password',
+        validate_command: 'env CREDENTIALS_DIRECTORY=/etc/germqtt /usr/bin/germqtt --check-config %'
+      )
+    end
+
+    it 'writes the two keys the every-option catalogue could not, and booleans as true/false' do
+      expect(ini['gerrit']).to include('key_passphrase' => '""quoted" pass phrase "', 'insecure_any_host_key' => 'true')
+      expect(ini['gerrit']).not_to include('key_passphrase_file')
+      expect(ini['mqtt']).to include('username' => 'germqtt', 'password_file' => '$CREDENTIALS_DIRECTORY/mqtt_password')
+      expect(ini['mqtt']).not_to include('password')
+    end
+
+    it 'marks the INI Sensitive because it holds the passphrase' do
+      expect(catalogue.resource('File', '/etc/germqtt.ini').sensitive_parameters).to include(:content)
+    end
+
+    it 'checks the INI with the credentials directory given' do
+      is_expected.to contain_file('/etc/germqtt.ini').with_validate_cmd('env CREDENTIALS_DIRECTORY=/etc/germqtt /usr/bin/germqtt --check-config %')
+    end
+  end
+
+  context 'with both secrets in files' do
+    let(:params) do
+      required.merge(
+        gerrit_key_passphrase_file: '/etc/germqtt/key_passphrase',
+        mqtt_username: 'germqtt', mqtt_password_file: '/etc/germqtt/mqtt_password'
+      )
+    end
+
+    it 'writes the INI as plain content: it names the files, not the secrets' do
+      expect(ini['mqtt']['password_file']).to eq('/etc/germqtt/mqtt_password')
+      expect(catalogue.resource('File', '/etc/germqtt.ini').sensitive_parameters).not_to include(:content)
     end
   end
 
@@ -166,42 +205,6 @@ describe 'germqtt' do
         "review.example.org #{HOST_KEY}\nreview.example.org ecdsa-sha2-nistp256 AAAAE2VjZHNh host-comment\n",
       )
     end
-  end
-
-  context 'with a plain-string MQTT password' do
-    let(:params) { required.merge(mqtt_username: 'germqtt', mqtt_password: 'plain') }
-
-    it { is_expected.to compile.and_raise_error(%r{mqtt_password.*Sensitive}) }
-  end
-
-  context 'with a plain-string SSH key' do
-    let(:params) { required.merge(gerrit_ssh_key: 'plain') }
-
-    it { is_expected.to compile.and_raise_error(%r{gerrit_ssh_key.*Sensitive}) }
-  end
-
-  context 'with a password but no user name' do
-    let(:params) { required.merge(mqtt_password: sensitive('pw')) }
-
-    it { is_expected.to compile.and_raise_error(%r{mqtt_username}) }
-  end
-
-  context 'without the Gerrit host key' do
-    let(:params) { required.reject { |k, _| k == :gerrit_host_key } }
-
-    it { is_expected.to compile.and_raise_error(%r{gerrit_host_key}) }
-  end
-
-  context 'with a host key that is not TYPE BASE64' do
-    let(:params) { required.merge(gerrit_host_key: "[review.example.org]:29418 #{HOST_KEY}") }
-
-    it { is_expected.to compile.and_raise_error(%r{gerrit_host_key}) }
-  end
-
-  context 'with a base topic that has a wildcard' do
-    let(:params) { required.merge(mqtt_topic: 'gerrit/#') }
-
-    it { is_expected.to compile.and_raise_error(%r{mqtt_topic}) }
   end
 
   context 'installed from a file, no user, no service, no validation, MemoryDenyWriteExecute, a watchdog' do
@@ -229,18 +232,6 @@ describe 'germqtt' do
       expect(unit).to match(%r{^WatchdogSec=30s$})
       expect(unit).to match(%r{^Type=notify$})
     end
-  end
-
-  context 'with a watchdog interval of zero' do
-    let(:params) { required.merge(watchdog_sec: 0) }
-
-    it { is_expected.to compile.and_raise_error(%r{watchdog_sec}) }
-  end
-
-  context 'installed from a file without binary_source' do
-    let(:params) { required.merge(install_method: 'file') }
-
-    it { is_expected.to compile.and_raise_error(%r{binary_source}) }
   end
 
   context 'with a custom validate command' do
