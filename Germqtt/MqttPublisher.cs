@@ -23,6 +23,22 @@ public sealed class MqttPublisher(
 {
     private volatile IMqttClient? _current;
 
+    /// <summary>
+    /// The retained online/offline document. It is about germqtt, not an event: a broker that does
+    /// not take it (an ACL without the status topic) must not hold up the events.
+    /// </summary>
+    private async Task PublishStateAsync(IMqttClient client, byte[] document, CancellationToken cancel)
+    {
+        try
+        {
+            await BrokerConnection.PublishRetainedAsync(client, options.StatusTopic, document, options.PublishTimeout, cancel);
+        }
+        catch (Exception e) when (!cancel.IsCancellationRequested && client.IsConnected)
+        {
+            log.Warning($"mqtt {options.Endpoint}: status not published to {options.StatusTopic}: {e.Message}");
+        }
+    }
+
     /// <summary>Publishes a retained document under the status topic when connected; skipped otherwise.</summary>
     public async Task PublishStatusAsync(string subtopic, byte[] payload, CancellationToken cancel)
     {
@@ -62,7 +78,7 @@ public sealed class MqttPublisher(
                     var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument), deadline);
                     connectedAt = Environment.TickCount64;
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
-                    await BrokerConnection.PublishRetainedAsync(client, options.StatusTopic, statusDocument.Online(), options.PublishTimeout, deadline);
+                    await PublishStateAsync(client, statusDocument.Online(), deadline);
                     _current = client;
                     status.SetMqtt(true);
                     // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it.
@@ -76,7 +92,7 @@ public sealed class MqttPublisher(
                     await session.RunAsync(deadline);
                     _current = null;
                     // A clean stop says so itself: the broker sends the will only for an unclean end.
-                    await BrokerConnection.PublishRetainedAsync(client, options.StatusTopic, statusDocument.Offline(), options.PublishTimeout, deadline);
+                    await PublishStateAsync(client, statusDocument.Offline(), deadline);
                     await DisconnectAsync(client);
                     return;
                 }
