@@ -123,6 +123,7 @@ class germqtt::config {
         'group'                     => $germqtt::group,
         'memory_deny_write_execute' => $germqtt::memory_deny_write_execute,
         'watchdog_sec'              => $germqtt::watchdog_sec,
+        'load_credentials'          => $germqtt::load_credentials,
     }),
   }
 }

@@ -200,6 +200,11 @@
 # @param watchdog_sec
 #   `WatchdogSec=` of the unit in seconds: germqtt sends `WATCHDOG=1` at half that interval, and
 #   systemd kills and restarts it when the pings stop. Unset by default (no watchdog).
+# @param load_credentials
+#   systemd credentials for the unit, name => source path: each becomes
+#   `LoadCredential=NAME:PATH`, readable by germqtt as `$CREDENTIALS_DIRECTORY/NAME`
+#   (e.g. `mqtt_password_file => '$CREDENTIALS_DIRECTORY/mqtt_password'`). The source files
+#   may then stay readable by root only. Empty by default.
 # @param manage_service
 #   Whether to manage the service. Turn off where systemd is not PID 1 (containers, tests).
 # @param service_name
@@ -275,6 +280,7 @@ class germqtt (
   Stdlib::Absolutepath $unit_file = '/etc/systemd/system/germqtt.service',
   Boolean $memory_deny_write_execute = false,
   Optional[Integer[1]] $watchdog_sec = undef,
+  Hash[Pattern[/\A[A-Za-z0-9_.-]+\z/], Stdlib::Absolutepath] $load_credentials = {},
   Boolean $manage_service = true,
   String[1] $service_name = 'germqtt',
   Stdlib::Ensure::Service $service_ensure = 'running',

@@ -212,8 +212,12 @@ describe 'germqtt' do
       required.merge(
         install_method: 'file', binary_source: 'puppet:///modules/site/germqtt', binary_path: '/usr/local/bin/germqtt',
         manage_user: false, manage_service: false, validate_config: false, memory_deny_write_execute: true,
-        watchdog_sec: 30
+        watchdog_sec: 30, load_credentials: { 'mqtt_password' => '/etc/germqtt/mqtt_password' }
       )
+    end
+
+    it 'hands the unit the credentials germqtt reads from $CREDENTIALS_DIRECTORY' do
+      expect(unit).to match(%r{^LoadCredential=mqtt_password:/etc/germqtt/mqtt_password$})
     end
 
     it { is_expected.to compile.with_all_deps }
