@@ -20,7 +20,10 @@ public static class BrokerConnection
             .WithWillTopic(options.StatusTopic)
             .WithWillPayload(status.Offline())
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithWillRetain(true);
+            .WithWillRetain(true)
+            // One write per packet: MQTTnet otherwise writes a PUBLISH's header and payload
+            // separately, and with TCP_NODELAY each becomes a segment the broker reads on its own.
+            .WithoutPacketFragmentation();
         builder = options.Keepalive > TimeSpan.Zero ? builder.WithKeepAlivePeriod(options.Keepalive) : builder.WithNoKeepAlive();
         if (options.Username is not null) builder = builder.WithCredentials(options.Username, options.Password);
         if (options.Transport == MqttTransport.WebSockets)
