@@ -1,0 +1,35 @@
+using Germqtt.Tests.Fixtures;
+
+namespace Germqtt.Tests;
+
+/// <summary>
+/// scripts/bench stays runnable by anyone: a tiny run of every subject goes through the whole
+/// harness (daemons, build, emitter, subscriber, report). What it measures is not asserted here:
+/// the numbers are for BENCHMARKS.md, not for a timed test.
+/// </summary>
+[TestFixture, NonParallelizable, Category("Slow")]
+public class BenchmarkScriptTests
+{
+    [Test]
+    public async Task A_short_benchmark_run_checks_every_event_and_writes_its_report()
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"germqtt-bench-{Guid.NewGuid():N}.md");
+        try
+        {
+            var run = await ProcessRunner.RunAsync(Repo.ScriptPath("bench"),
+                ["--quick", "--qos", "1", "--reps", "1", "--events", "2000", "--latency-events", "100",
+                 "--subjects", "germqtt,redact,limit", "--output", output],
+                TimeSpan.FromMinutes(5), check: false, workingDirectory: Repo.Root);
+            Assert.That(run.ExitCode, Is.Zero, () => $"scripts/bench failed:\n{run.StdOut}\n{run.StdErr}");
+            string report = File.ReadAllText(output);
+            TestContext.Out.WriteLine(report);
+            Assert.That(report, Does.Contain("germqtt: no event lost or duplicated"));
+            Assert.That(report, Does.Contain("| 1 | germqtt redact |").And.Contain("| 1 | limit |"));
+            Assert.That(report, Does.Contain("### Start to first publish").And.Contain("### Redaction").And.Contain("### Subscriber check"));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+}
