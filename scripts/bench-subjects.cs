@@ -75,7 +75,6 @@ abstract class Subject(string name)
     protected const int SIGTERM = 15, SIGKILL = 9;
 
     public string Name { get; } = name;
-    public virtual bool IsGermqtt => false;
     protected Process? Shell;
     protected string LogPath = "";
 
@@ -127,9 +126,7 @@ abstract class Subject(string name)
 /// </summary>
 sealed class Germqtt(string name, string executable, bool redact = false) : Subject(name)
 {
-    public override bool IsGermqtt => true;
     public bool Redacts => redact;
-    public string Executable => executable;
     int _pid;
 
     public override string TopicFor(EventFeed feed, int i) => $"gerrit/{feed.Project[i].Replace("+", "%2B")}/{feed.Type[i]}";

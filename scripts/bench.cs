@@ -19,8 +19,7 @@ GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
 var subjects = new List<Subject>();
 if (settings.Subjects.Contains("germqtt")) subjects.Add(new Germqtt("germqtt", settings.Germqtt));
 if (settings.GermqttAot is { } aot && settings.Subjects.Contains("aot")) subjects.Add(new Germqtt("germqtt AOT", aot));
-// Redaction is measured on the build that ships (AOT when there is one) against that same build.
-if (settings.Subjects.Contains("redact")) subjects.Add(new Germqtt(Report.Redact, settings.GermqttAot ?? settings.Germqtt, redact: true));
+if (settings.Subjects.Contains("redact")) subjects.Add(new Germqtt(Report.Redact, settings.RedactExecutable, redact: true));
 if (settings.Subjects.Contains("limit")) subjects.Add(new Limit());
 
 var feed = new EventFeed(Bench.Warmup + settings.LatencyEvents + settings.Events, seed: 20251124);
