@@ -15,23 +15,7 @@ public class BridgeEndToEndTests : DaemonTestBase
         await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#");
         await using var bridge = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic, qos));
 
-        var samples = SampleEvents.Lines();
-        Gerrit.EmitBytes(File.ReadAllBytes(SampleEvents.Path));
-        // A last event proves nothing more is coming: anything duplicated would arrive before it.
-        Gerrit.Emit("""{"type":"sentinel","project":"end"}""");
-        await probe.WaitForCountAsync(samples.Count + 1, Wait);
-
-        var received = probe.Messages;
-        Assert.That(received, Has.Count.EqualTo(samples.Count + 1), probe.Describe);
-        using (Assert.EnterMultipleScope())
-        {
-            for (int i = 0; i < samples.Count; i++)
-            {
-                Assert.That(received[i].Topic, Is.EqualTo(SampleEvents.ExpectedTopic(topic, samples[i])), $"event {i + 1}");
-                Assert.That(received[i].Payload, Is.EqualTo(samples[i]), $"payload of event {i + 1}");
-            }
-            Assert.That(received[^1].Topic, Is.EqualTo($"{topic}/end/sentinel"));
-        }
+        await SampleEvents.EmitAndAssertEachArrivesOnceInOrderAsync(Gerrit, probe, topic, Wait);
         Assert.That(bridge.StdErr, Has.None.Contains("error:").And.None.Contains("warning:"), bridge.Transcript);
     }
 

@@ -103,24 +103,8 @@ public class PackageTests
         await using var bridge = CapturedProcess.Start(Binary, ["--config", IniFile.ForBridge(gerrit, broker, topic, qos)]);
         await WaitForStreamAsync(gerrit, before, bridge);
 
-        var samples = SampleEvents.Lines();
-        Assert.That(samples, Has.Count.EqualTo(102));
-        gerrit.EmitBytes(File.ReadAllBytes(SampleEvents.Path));
-        // Anything duplicated would arrive before this last event.
-        gerrit.Emit("""{"type":"sentinel","project":"end"}""");
-        await probe.WaitForCountAsync(samples.Count + 1, Wait);
-
-        var received = probe.Messages;
-        Assert.That(received, Has.Count.EqualTo(samples.Count + 1), probe.Describe);
-        using (Assert.EnterMultipleScope())
-        {
-            for (int i = 0; i < samples.Count; i++)
-            {
-                Assert.That(received[i].Topic, Is.EqualTo(SampleEvents.ExpectedTopic(topic, samples[i])), $"event {i + 1}");
-                Assert.That(received[i].Payload, Is.EqualTo(samples[i]), $"payload of event {i + 1}");
-            }
-            Assert.That(received[^1].Topic, Is.EqualTo($"{topic}/end/sentinel"));
-        }
+        Assert.That(SampleEvents.Lines(), Has.Count.EqualTo(102));
+        await SampleEvents.EmitAndAssertEachArrivesOnceInOrderAsync(gerrit, probe, topic, Wait);
         Assert.That(bridge.StdErr, Has.None.Contains("error:").And.None.Contains("warning:"), bridge.Transcript);
     }
 

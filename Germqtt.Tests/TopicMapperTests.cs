@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Germqtt.Tests.Fixtures;
 
 namespace Germqtt.Tests;
 
@@ -110,6 +111,31 @@ internal static class SampleEvents
             (root.TryGetProperty("refUpdate", out var r) && r.ValueKind == JsonValueKind.Object ? Str(r, "project") : null) ??
             Str(root, "projectName");
         return $"{baseTopic}/{project}/{root.GetProperty("type").GetString()}";
+    }
+
+    /// <summary>
+    /// Emits every sample into <paramref name="gerrit"/>, then a sentinel, and asserts that
+    /// <paramref name="probe"/> received each once, in order, on its topic, byte for byte. The
+    /// sentinel comes last, so anything duplicated would arrive before it.
+    /// </summary>
+    public static async Task EmitAndAssertEachArrivesOnceInOrderAsync(TestGerrit gerrit, MqttProbe probe, string topic, TimeSpan wait)
+    {
+        var samples = Lines();
+        gerrit.EmitBytes(File.ReadAllBytes(Path));
+        gerrit.Emit("""{"type":"sentinel","project":"end"}""");
+        await probe.WaitForCountAsync(samples.Count + 1, wait);
+
+        var received = probe.Messages;
+        Assert.That(received, Has.Count.EqualTo(samples.Count + 1), probe.Describe);
+        using (Assert.EnterMultipleScope())
+        {
+            for (int i = 0; i < samples.Count; i++)
+            {
+                Assert.That(received[i].Topic, Is.EqualTo(ExpectedTopic(topic, samples[i])), $"event {i + 1}");
+                Assert.That(received[i].Payload, Is.EqualTo(samples[i]), $"payload of event {i + 1}");
+            }
+            Assert.That(received[^1].Topic, Is.EqualTo($"{topic}/end/sentinel"));
+        }
     }
 
     private static string? Str(JsonElement e, string name) =>

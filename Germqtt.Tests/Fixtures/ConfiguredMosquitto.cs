@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Germqtt.Tests.Fixtures;
 
@@ -10,13 +9,13 @@ namespace Germqtt.Tests.Fixtures;
 /// </summary>
 public sealed class ConfiguredMosquitto : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
-    private readonly ConcurrentQueue<string> console = new();
+    private readonly ConcurrentQueue<string> console;
     private readonly Process process;
 
-    private ConfiguredMosquitto(Process process, string configPath, int port, string? logPath)
+    private ConfiguredMosquitto(Process process, string configPath, int port, string? logPath, ConcurrentQueue<string> console)
     {
         this.process = process;
+        this.console = console;
         ConfigPath = configPath;
         Port = port;
         LogPath = logPath;
@@ -30,49 +29,26 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
 
     public static async Task<ConfiguredMosquitto> StartAsync(string configPath, int port, string? logPath = null)
     {
-        var psi = new ProcessStartInfo(PuppetTools.Require("mosquitto"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(configPath);
-        var started = Process.Start(psi) ?? throw new InvalidOperationException("could not start mosquitto");
-        var broker = new ConfiguredMosquitto(started, configPath, port, logPath);
-        started.OutputDataReceived += (_, e) => { if (e.Data is not null) broker.console.Enqueue(e.Data); };
-        started.ErrorDataReceived += (_, e) => { if (e.Data is not null) broker.console.Enqueue(e.Data); };
-        started.BeginOutputReadLine();
-        started.BeginErrorReadLine();
-
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < StartTimeout)
-        {
-            if (started.HasExited)
-            {
-                await started.WaitForExitAsync();
-                string why = $"mosquitto -c {configPath} exited with {started.ExitCode} during start-up\n{broker.Describe()}";
-                await broker.DisposeAsync();
-                throw new InvalidOperationException(why);
-            }
-            if (await AcceptsAsync(port)) return broker;
-            await Task.Delay(20);
-        }
-        string timeout = $"mosquitto -c {configPath} did not listen on 127.0.0.1:{port} within {StartTimeout}\n{broker.Describe()}";
-        await broker.DisposeAsync();
-        throw new TimeoutException(timeout);
+        var console = new ConcurrentQueue<string>();
+        var started = await MosquittoLauncher.StartAsync(configPath, port, console,
+            p => Describe(configPath, p, console, logPath));
+        return new ConfiguredMosquitto(started, configPath, port, logPath, console);
     }
 
-    public string Log()
+    public string Log() => ReadLog(LogPath);
+
+    public string Describe() => Describe(ConfigPath, process, console, LogPath);
+
+    private static string ReadLog(string? logPath)
     {
-        if (LogPath is null || !File.Exists(LogPath)) return "";
-        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (logPath is null || !File.Exists(logPath)) return "";
+        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         return new StreamReader(stream).ReadToEnd();
     }
 
-    public string Describe() =>
-        $"mosquitto -c {ConfigPath} pid {process.Id} running: {IsRunning}\n--- console ---\n{string.Join('\n', console)}"
-        + (LogPath is null ? "" : $"\n--- {LogPath} (last 40 lines) ---\n{string.Join('\n', Log().Split('\n').TakeLast(40))}");
+    private static string Describe(string configPath, Process p, ConcurrentQueue<string> console, string? logPath) =>
+        $"mosquitto -c {configPath} pid {p.Id} running: {!p.HasExited}\n--- console ---\n{string.Join('\n', console)}"
+        + (logPath is null ? "" : $"\n--- {logPath} (last 40 lines) ---\n{string.Join('\n', ReadLog(logPath).Split('\n').TakeLast(40))}");
 
     public ValueTask DisposeAsync()
     {
@@ -83,20 +59,5 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
         }
         process.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await client.ConnectAsync("127.0.0.1", port, cts.Token);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
     }
 }

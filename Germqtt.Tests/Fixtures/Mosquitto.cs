@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Germqtt.Tests.Fixtures;
 
@@ -10,8 +9,6 @@ namespace Germqtt.Tests.Fixtures;
 /// </summary>
 public sealed class Mosquitto : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
-    // mosquitto writes start-up errors (bad config, port taken) to stderr before its log file opens.
     private readonly ConcurrentQueue<string> console = new();
     private Process? process;
 
@@ -84,7 +81,7 @@ public sealed class Mosquitto : IAsyncDisposable
     {
         if (process is null || process.HasExited) return;
         Posix.Kill(process.Id, Signals.SIGTERM);
-        using var timeout = new CancellationTokenSource(StartTimeout);
+        using var timeout = new CancellationTokenSource(MosquittoLauncher.StartTimeout);
         await process.WaitForExitAsync(timeout.Token);
     }
 
@@ -107,8 +104,10 @@ public sealed class Mosquitto : IAsyncDisposable
         return new StreamReader(stream).ReadToEnd();
     }
 
-    public string Describe() =>
-        $"mosquitto {Host}:{Port} pid {process?.Id} running: {IsRunning}\n"
+    public string Describe() => Describe(process);
+
+    private string Describe(Process? p) =>
+        $"mosquitto {Host}:{Port} pid {p?.Id} running: {p is { HasExited: false }}\n"
         + $"--- console ---\n{string.Join('\n', console)}\n--- {LogPath} ---\n{Log()}";
 
     public ValueTask DisposeAsync()
@@ -122,51 +121,7 @@ public sealed class Mosquitto : IAsyncDisposable
     private async Task LaunchAsync()
     {
         process?.Dispose();
-        var psi = new ProcessStartInfo(Binary())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(ConfigPath);
-        var started = Process.Start(psi) ?? throw new InvalidOperationException("could not start mosquitto");
-        started.OutputDataReceived += (_, e) => { if (e.Data is not null) console.Enqueue(e.Data); };
-        started.ErrorDataReceived += (_, e) => { if (e.Data is not null) console.Enqueue(e.Data); };
-        started.BeginOutputReadLine();
-        started.BeginErrorReadLine();
-        process = started;
-
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < StartTimeout)
-        {
-            if (started.HasExited)
-            {
-                await started.WaitForExitAsync();   // lets the console readers finish
-                throw new InvalidOperationException(
-                    $"mosquitto exited with {started.ExitCode} during start-up\n{Describe()}");
-            }
-            if (await AcceptsAsync(Port)) return;
-            await Task.Delay(20);
-        }
-        Kill();
-        throw new TimeoutException($"mosquitto did not listen on {Host}:{Port} within {StartTimeout}\n{Describe()}");
+        process = null;
+        process = await MosquittoLauncher.StartAsync(ConfigPath, Port, console, Describe);
     }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await client.ConnectAsync("127.0.0.1", port, cts.Token);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static string Binary() => File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
 }
