@@ -19,7 +19,7 @@ public class BenchmarkScriptTests
             var run = await ProcessRunner.RunAsync(Repo.ScriptPath("bench"),
                 ["--quick", "--qos", "1", "--reps", "1", "--events", "2000", "--latency-events", "100",
                  "--subjects", "germqtt,aot,redact,limit", "--output", output],
-                TimeSpan.FromMinutes(5), check: false, workingDirectory: Repo.Root);
+                TimeSpan.FromMinutes(15), check: false, workingDirectory: Repo.Root);
             Assert.That(run.ExitCode, Is.Zero, () => $"scripts/bench failed:\n{run.StdOut}\n{run.StdErr}");
             string report = File.ReadAllText(output);
             TestContext.Out.WriteLine(report);

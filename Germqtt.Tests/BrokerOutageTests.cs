@@ -31,6 +31,10 @@ public class BrokerOutageTests : DaemonTestBase
         return probe;
     }
 
+    /// <summary>RunningBridge waits for the Gerrit side; a broker frozen before its CONNACK would test the connect timeout instead.</summary>
+    private async Task MqttConnectedAsync(GermqttProcess bridge) =>
+        await bridge.WaitForOutputAsync(l => l.Contains("mqtt 127.0.0.1") && l.Contains("connected as"), Wait);
+
     private string Config(string topic, int qos = 1, Action<Dictionary<string, Dictionary<string, string>>>? tweak = null) =>
         IniFile.ForBridge(Gerrit, Broker, topic, qos, s =>
         {
@@ -60,11 +64,14 @@ public class BrokerOutageTests : DaemonTestBase
 
         var firstSeen = probe.Messages.Where(m => !m.Topic.EndsWith("/sentinel")).Select(Outage.Sequence).Distinct().ToList();
         // A broker may acknowledge a message and die before passing it on: those, and only those,
-        // can be missing, and the broker's own log shows it took each of them from germqtt.
+        // can be missing. How many depends on how far the subscriber lagged behind the broker, not
+        // on germqtt, so it is not bounded here; each must be one the broker's log shows it
+        // acknowledged to germqtt.
+        var acknowledged = Outage.AcknowledgedTopics(beforeCrash);
         var lostByBroker = Enumerable.Range(0, total).Except(firstSeen).ToList();
-        Assert.That(lostByBroker, Has.All.Matches<int>(seq => beforeCrash.Contains($"Received PUBLISH from germqtt-")
-            && beforeCrash.Contains($"'{topic}/p{seq}/comment-added'")), "events germqtt never handed to the broker:\n" + bridge.Transcript());
-        Assert.That(lostByBroker, Has.Count.LessThanOrEqualTo(20), "more lost than the broker had in flight");
+        TestContext.Progress.WriteLine($"events the killed broker had acknowledged and not passed on: {lostByBroker.Count}");
+        Assert.That(lostByBroker.Where(seq => !acknowledged.Contains($"{topic}/p{seq}/comment-added")), Is.Empty,
+            () => "events lost that the broker never acknowledged:\n" + bridge.Transcript());
         Assert.That(firstSeen, Is.Ordered, "first deliveries out of order");
         Assert.That(Gerrit.LiveStreamSessions(), Is.EqualTo(gerritSessions), "a broker failure must not restart the Gerrit side");
         Assert.That(bridge.StdErr, Has.Some.Contains("mqtt 127.0.0.1").And.Contains("reconnect attempt 1"));
@@ -113,6 +120,7 @@ public class BrokerOutageTests : DaemonTestBase
             s["mqtt"]["keepalive"] = "0";
         }));
 
+        await MqttConnectedAsync(bridge);
         Broker.Freeze();
         Gerrit.Emit([.. Enumerable.Range(0, 10).Select(i => Outage.Event("p", i))]);
         await bridge.WaitForOutputAsync(l => l.Contains("no acknowledgement within 0.5s"), Wait);
@@ -129,8 +137,13 @@ public class BrokerOutageTests : DaemonTestBase
         string topic = RunningBridge.UniqueTopic();
         await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);
         await using var bridge = await RunningBridge.StartAsync(Gerrit,
-            Config(topic, tweak: s => s["mqtt"]["publish_timeout"] = "60"), "--log-level", "debug");
+            Config(topic, tweak: s =>
+            {
+                s["mqtt"]["publish_timeout"] = "60";
+                s["mqtt"]["keepalive"] = "0";   // a frozen broker answers no ping either
+            }), "--log-level", "debug");
 
+        await MqttConnectedAsync(bridge);
         Broker.Freeze();
         Gerrit.Emit([.. Enumerable.Range(0, 20).Select(i => Outage.Event("p", i))]);
         await Eventually.UntilAsync(() => bridge.StdErr.Count(l => l.Contains("debug: event comment-added")) == 20, Wait, "germqtt to read 20 events");
@@ -157,7 +170,7 @@ public class BrokerOutageTests : DaemonTestBase
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bridge.Signal(Signals.SIGTERM);
         Assert.That(await bridge.WaitForExitAsync(Wait), Is.Zero, bridge.Transcript);
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "the drain deadline is 1 s");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)), "the drain deadline is 1 s, not the default");
         Assert.That(bridge.StdErr, Has.Some.Contains("error: stopped with 7 events not delivered to the broker"));
     }
 

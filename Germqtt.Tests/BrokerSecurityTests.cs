@@ -57,11 +57,20 @@ public class BrokerSecurityTests
     {
         await using var probe = await MqttProbe.StartAsync(broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);
         var bridge = await RunningBridge.StartAsync(_gerrit, IniFile.ForBridge(_gerrit, broker, topic, qos: 1, tweak: s => mqtt(s["mqtt"])), extra);
-        _gerrit.Emit("""{"type":"change-merged","project":"secure"}""");
-        await Eventually.UntilAsync(() => probe.Messages.Count >= 1, Wait, "the event at the subscriber",
-            () => $"{bridge.Transcript()}\n{broker.Log()}");
-        Assert.That(probe.Messages.Single().Topic, Is.EqualTo($"{topic}/secure/change-merged"));
-        return bridge;
+        try
+        {
+            _gerrit.Emit("""{"type":"change-merged","project":"secure"}""");
+            await Eventually.UntilAsync(() => probe.Messages.Count >= 1, Wait, "the event at the subscriber",
+                () => $"{bridge.Transcript()}\n{broker.Log()}");
+            Assert.That(probe.Messages.Single().Topic, Is.EqualTo($"{topic}/secure/change-merged"));
+            return bridge;
+        }
+        catch
+        {
+            // The caller owns the bridge only once it is returned; a failed check must not leave it running.
+            await bridge.DisposeAsync();
+            throw;
+        }
     }
 
     [TestCase("tls", "tcp", false)]

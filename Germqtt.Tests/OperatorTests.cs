@@ -26,7 +26,8 @@ public class OperatorTests : DaemonTestBase
         {
             string topic = RunningBridge.UniqueTopic();
             await using var bridge = await RunningBridge.StartAsync(Gerrit, Config(topic));
-            await Eventually.UntilAsync(() => bridge.StdErr.Any(l => l.Contains("mqtt 127.0.0.1") && l.Contains("connected as")), Wait, "the broker connection");
+            // Once the broker has taken the document, a subscriber gets the stored (retained) copy.
+            await Eventually.UntilAsync(() => Broker.Log().Contains($"'status/{topic}'"), Wait, "the online document at the broker", Broker.Describe);
             // A late subscriber still sees the state: it is retained.
             await using (var late = await MqttProbe.StartAsync(Broker, $"status/{topic}"))
             {
@@ -58,7 +59,9 @@ public class OperatorTests : DaemonTestBase
         Gerrit.Emit(Outage.Event("p", 1), Outage.Event("p", 2), Outage.Event("p", 3), "not json",
             """{"type":"comment-added","project":"noisy/a"}""", """{"type":"comment-added","project":"noisy/b"}""");
 
-        await Eventually.UntilAsync(() => stats.Messages.Any(m => Json(m).GetProperty("published").GetInt64() == 3), Wait, "stats with 3 published", stats.Describe);
+        // Reading and publishing run apart: wait for a document taken after both were done.
+        static bool AllCounted(JsonElement s) => s.GetProperty("published").GetInt64() == 3 && s.GetProperty("read").GetInt64() == 6;
+        await Eventually.UntilAsync(() => stats.Messages.Any(m => AllCounted(Json(m))), Wait, "stats with 6 read and 3 published", stats.Describe);
         var last = Json(stats.Messages.Last());
         Assert.That(last.GetProperty("read").GetInt64(), Is.EqualTo(6));
         Assert.That(last.GetProperty("malformed").GetInt64(), Is.EqualTo(1));

@@ -101,7 +101,7 @@ public class PackageTests
         await using var probe = await MqttProbe.StartAsync(broker, $"{topic}/#");
         var before = gerrit.LiveStreamSessions().ToHashSet();
         await using var bridge = CapturedProcess.Start(Binary, ["--config", IniFile.ForBridge(gerrit, broker, topic, qos)]);
-        await WaitForStreamAsync(gerrit, before, bridge);
+        await RunningBridge.WaitForNewSessionAsync(gerrit, before, bridge);
 
         Assert.That(SampleEvents.Lines(), Has.Count.EqualTo(102));
         await SampleEvents.EmitAndAssertEachArrivesOnceInOrderAsync(gerrit, probe, topic, Wait);
@@ -131,7 +131,7 @@ public class PackageTests
         var before = gerrit.LiveStreamSessions().ToHashSet();
         await using var bridge = await MemoryDenyWriteExecute.StartAsync(work, MemoryDenyWriteExecute.Seccomp,
             [Binary, "--config", IniFile.ForBridge(gerrit, broker, topic, qos: 1)]);
-        await WaitForStreamAsync(gerrit, before, bridge);
+        await RunningBridge.WaitForNewSessionAsync(gerrit, before, bridge);
 
         gerrit.Emit("""{"type":"change-merged","change":{"project":"mdwe"}}""");
         await probe.WaitForCountAsync(1, Wait);
@@ -237,14 +237,6 @@ public class PackageTests
     }
 
     private string P(string path) => Path.Combine(Extracted, path.TrimStart('/'));
-
-    /// <summary>RunningBridge.WaitForNewSessionAsync, with the test Gerrit's side of the story when it fails.</summary>
-    private static async Task WaitForStreamAsync(TestGerrit gerrit, IReadOnlySet<int> before, CapturedProcess bridge)
-    {
-        await Eventually.UntilAsync(() => bridge.HasExited || gerrit.LiveStreamSessions().Any(s => !before.Contains(s)),
-            RunningBridge.StartTimeout, "germqtt to open a stream-events session", () => bridge.Transcript() + "\n" + gerrit.Describe());
-        Assert.That(bridge.HasExited, Is.False, bridge.Transcript);
-    }
 
     private static void Script(string dir, string name, string body)
     {

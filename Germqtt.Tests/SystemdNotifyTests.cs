@@ -76,7 +76,7 @@ public class SystemdNotifyTests : DaemonTestBase
         string address = Path.Combine(Gerrit.Dir, $"notify-{Guid.NewGuid():N}");
         using var systemd = new NotifySocket(address);
         string config = IniFile.ForBridge(Gerrit, Broker, tweak: s => s["mqtt"]["port"] = FreePort.Next().ToString());
-        await using var bridge = await RunningBridgeWithEnv(config, address);
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, ["--config", config], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = address });
 
         await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains("gerrit") && m.Contains("connected, mqtt")), Wait, "a STATUS line");
         Assert.That(systemd.Messages, Has.None.Contains("READY=1"));
@@ -91,13 +91,5 @@ public class SystemdNotifyTests : DaemonTestBase
         await using var bridge = GermqttProcess.Start(["--config", IniFile.ForBridge(Gerrit, Broker)], null,
             new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = address, ["WATCHDOG_USEC"] = "200000" });
         await Eventually.UntilAsync(() => systemd.Messages.Count(m => m == "WATCHDOG=1") >= 3, Wait, "three WATCHDOG=1", bridge.Transcript);
-    }
-
-    private async Task<GermqttProcess> RunningBridgeWithEnv(string config, string notifySocket)
-    {
-        var before = Gerrit.LiveStreamSessions().ToHashSet();
-        var bridge = GermqttProcess.Start(["--config", config], null, new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notifySocket });
-        await RunningBridge.WaitForNewSessionAsync(Gerrit, before, bridge);
-        return bridge;
     }
 }

@@ -82,7 +82,7 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
     {
         var reception = Prepare(subject, out string runName);
         string sessions = Path.Combine(setup.GerritDir, "sessions");
-        var before = Directory.GetFiles(sessions).ToHashSet();
+        var before = SessionMarkers(sessions);
         Measured m;
         var clock = Stopwatch.StartNew();
         subject.Start(setup, qos, runName);
@@ -158,7 +158,7 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
     {
         var reception = Prepare(subject, out string runName);
         string sessions = Path.Combine(setup.GerritDir, "sessions");
-        var before = Directory.GetFiles(sessions).ToHashSet();
+        var before = SessionMarkers(sessions);
         long started = Clock.UnixNs(), session = 0;
         subject.Start(setup, 1, runName);
         try
@@ -304,13 +304,20 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
         return reception.Distinct >= count;
     }
 
-    static async Task<int> NewSessionAsync(string sessions, HashSet<string> before, Subject subject)
+    /// <summary>
+    /// Each stream-events session writes a marker named by its pid; markers stay after it ends and
+    /// pids are reused, so a session is new when its marker is new or was written again.
+    /// </summary>
+    static Dictionary<string, DateTime> SessionMarkers(string sessions) =>
+        Directory.GetFiles(sessions).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+    static async Task<int> NewSessionAsync(string sessions, Dictionary<string, DateTime> before, Subject subject)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            if (Directory.GetFiles(sessions).FirstOrDefault(f => !before.Contains(f)) is { } marker)
-                return int.Parse(Path.GetFileName(marker));
+            var marker = SessionMarkers(sessions).FirstOrDefault(m => !before.TryGetValue(m.Key, out var written) || written != m.Value).Key;
+            if (marker is not null) return int.Parse(Path.GetFileName(marker));
             if (subject.HasExited) break;
             await Task.Delay(1);
         }

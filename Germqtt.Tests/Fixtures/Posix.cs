@@ -35,6 +35,47 @@ internal static class Posix
     /// </summary>
     public static bool IsAlive(int pid) => Stat(pid) is { State: not 'Z' };
 
+    /// <summary>The process's arguments joined by NUL, or "" when it is gone.</summary>
+    public static string CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
+    }
+
+    /// <summary>
+    /// The local ports of the TCP connections to <paramref name="remotePort"/> that
+    /// <paramref name="pid"/> or a process below it holds open.
+    /// </summary>
+    public static IReadOnlySet<int> TcpClientPorts(int pid, int remotePort)
+    {
+        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (int p in Descendants(pid).Prepend(pid))
+        {
+            try
+            {
+                foreach (string fd in Directory.EnumerateFileSystemEntries($"/proc/{p}/fd"))
+                {
+                    string? target = new FileInfo(fd).LinkTarget;
+                    if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal)) inodes.Add(target[8..^1]);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // exited meanwhile
+        }
+        var ports = new HashSet<int>();
+        foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table)) continue;
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+            foreach (string[] f in File.ReadLines(table).Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            {
+                if (f.Length > 9 && inodes.Contains(f[9]) && PortOf(f[2]) == remotePort) ports.Add(PortOf(f[1]));
+            }
+        }
+        return ports;
+
+        static int PortOf(string address) => Convert.ToInt32(address[(address.LastIndexOf(':') + 1)..], 16);
+    }
+
     public static IReadOnlyList<int> Children(int pid) =>
         AllStats().Where(s => s.ParentPid == pid && s.State != 'Z').Select(s => s.Pid).ToList();
 

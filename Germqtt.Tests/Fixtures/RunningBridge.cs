@@ -8,10 +8,11 @@ public static class RunningBridge
     /// <summary>A base topic no other test uses, so probes see only their own test's events.</summary>
     public static string UniqueTopic() => "t" + Guid.NewGuid().ToString("N")[..12];
 
-    public static async Task<GermqttProcess> StartAsync(TestGerrit gerrit, IEnumerable<string> arguments)
+    public static async Task<GermqttProcess> StartAsync(TestGerrit gerrit, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var before = gerrit.LiveStreamSessions().ToHashSet();
-        var bridge = GermqttProcess.Start([.. arguments]);
+        var bridge = GermqttProcess.Start(arguments, null, environment);
         try
         {
             await WaitForNewSessionAsync(gerrit, before, bridge);
@@ -28,11 +29,11 @@ public static class RunningBridge
     public static Task<GermqttProcess> StartAsync(TestGerrit gerrit, string configPath, params string[] extra) =>
         StartAsync(gerrit, ["--config", configPath, .. extra]);
 
-    /// <summary>Waits for a stream session that is not in <paramref name="before"/>: germqtt (re)connected.</summary>
+    /// <summary>Waits for a stream session of this germqtt that is not in <paramref name="before"/>: it (re)connected.</summary>
     public static async Task WaitForNewSessionAsync(TestGerrit gerrit, IReadOnlySet<int> before, CapturedProcess bridge)
     {
         await Eventually.UntilAsync(
-            () => bridge.HasExited || gerrit.LiveStreamSessions().Any(s => !before.Contains(s)),
+            () => bridge.HasExited || gerrit.StreamSessionsOf(bridge.Pid).Any(s => !before.Contains(s)),
             StartTimeout, "germqtt to open a stream-events session", () => bridge.Transcript() + "\n" + gerrit.Describe());
         Assert.That(bridge.HasExited, Is.False, "germqtt exited:\n" + bridge.Transcript());
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Germqtt.Tests.Fixtures;
@@ -99,11 +100,37 @@ public sealed class TestGerrit : IAsyncDisposable
     public IReadOnlyList<int> LiveStreamSessions() =>
         Directory.EnumerateFiles(SessionsDir)
             .Select(f => (Path: f, Pid: int.TryParse(Path.GetFileName(f), out int pid) ? pid : 0))
-            .Where(s => s.Pid > 0 && Posix.IsAlive(s.Pid))
+            .Where(s => s.Pid > 0 && IsStreaming(s.Pid))
             .OrderBy(s => File.GetLastWriteTimeUtc(s.Path))
             .ThenBy(s => s.Pid)
             .Select(s => s.Pid)
             .ToList();
+
+    /// <summary>
+    /// Markers outlive their sessions and pids are reused (pid_max is 32768 here, and threads take
+    /// pids too): a marker counts only while its pid is still the tail that reads this feed.
+    /// </summary>
+    private bool IsStreaming(int pid) =>
+        Posix.IsAlive(pid) && Posix.CommandLine(pid).Contains($"{Path.GetFileName(Dir)}/feed\0", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The live stream-events sessions that <paramref name="clientPid"/> (or a process below it)
+    /// opened: each marker holds its session's SSH_CONNECTION, whose client port is matched with the
+    /// client's connections. A session of an earlier client that is still being torn down, or
+    /// that only started after its client was killed, is not taken for this one's.
+    /// </summary>
+    public IReadOnlyList<int> StreamSessionsOf(int clientPid)
+    {
+        var ports = Posix.TcpClientPorts(clientPid, Port);
+        return LiveStreamSessions().Where(pid => ClientPort(pid) is int port && ports.Contains(port)).ToList();
+    }
+
+    private int? ClientPort(int sessionPid)
+    {
+        string[] connection = ReadShared(Path.Combine(SessionsDir, sessionPid.ToString(CultureInfo.InvariantCulture)))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return connection.Length == 4 && int.TryParse(connection[1], CultureInfo.InvariantCulture, out int port) ? port : null;
+    }
 
     /// <summary>Waits until exactly <paramref name="count"/> stream-events sessions are running.</summary>
     public Task WaitForStreamSessionsAsync(int count, TimeSpan timeout) =>
