@@ -107,7 +107,7 @@ public sealed class TestGerrit : IAsyncDisposable
             .ToList();
 
     /// <summary>
-    /// Markers outlive their sessions and pids are reused (pid_max is 32768 here, and threads take
+    /// Markers outlive their sessions and pids are reused (pid_max is often 32768, and threads take
     /// pids too): a marker counts only while its pid is still the tail that reads this feed.
     /// </summary>
     private bool IsStreaming(int pid) =>
