@@ -42,6 +42,21 @@ public sealed class FixtureSmokeGerritTests
     }
 
     [Test]
+    public async Task StreamSessionsOf_TellsEachClientsSessionApart()
+    {
+        await using var first = Ssh("gerrit", "stream-events");
+        await using var second = Ssh("gerrit", "stream-events");
+        await gerrit.WaitForStreamSessionsAsync(2, Deadline);
+
+        var mine = gerrit.StreamSessionsOf(first.Pid);
+        var theirs = gerrit.StreamSessionsOf(second.Pid);
+        Assert.That(mine, Has.Count.EqualTo(1), gerrit.Describe());
+        Assert.That(theirs, Has.Count.EqualTo(1), gerrit.Describe());
+        Assert.That(mine.Concat(theirs), Is.EquivalentTo(gerrit.LiveStreamSessions()));
+        Assert.That(gerrit.StreamSessionsOf(gerrit.ListenerPid), Is.Empty, "sshd, the server side of every connection, is no client");
+    }
+
+    [Test]
     public async Task StreamEvents_WhenRefused_ExitsOneWithTheMessageOnStderr()
     {
         gerrit.Refuse();
