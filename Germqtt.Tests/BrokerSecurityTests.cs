@@ -25,7 +25,8 @@ public class BrokerSecurityTests
     {
         _certs = await TestCertificates.CreateAsync();
         _gerrit = await TestGerrit.StartAsync();
-        foreach (var name in new[] { "tls", "mtls", "ws", "wss", "wrong" }) _ports[name] = FreePort.Next();
+        string[] names = ["tls", "mtls", "ws", "wss", "wrong"];
+        foreach (var (name, port) in names.Zip(FreePort.Next(names.Length))) _ports[name] = port;
         _tlsBroker = await Mosquitto.StartAsync(
             $"listener {_ports["tls"]} 127.0.0.1\ncertfile {_certs.ServerCert}\nkeyfile {_certs.ServerKey}\n" +
             $"listener {_ports["mtls"]} 127.0.0.1\ncertfile {_certs.ServerCert}\nkeyfile {_certs.ServerKey}\ncafile {_certs.CaCert}\nrequire_certificate true\n" +

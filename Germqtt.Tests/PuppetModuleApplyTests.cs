@@ -56,10 +56,8 @@ public class PuppetModuleApplyTests
         // files are applied again with fresh ports.
         for (int attempt = 1; ; attempt++)
         {
-            mqttPort = FreePort.Next();
-            websocketsPort = FreePort.Next();
-            tlsPort = FreePort.Next();
-            tlsWebsocketsPort = FreePort.Next();
+            int[] ports = FreePort.Next(4);
+            (mqttPort, websocketsPort, tlsPort, tlsWebsocketsPort) = (ports[0], ports[1], ports[2], ports[3]);
             manifest = WriteSiteManifest(key);
             // --debug on the run that writes every file: the worst case for a leaked password.
             var apply = await root.ApplyAsync(manifest, "--debug");

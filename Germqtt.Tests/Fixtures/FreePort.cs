@@ -9,17 +9,25 @@ internal static class FreePort
     /// A loopback port nobody listened on a moment ago. Another process may still take it
     /// before the caller binds, so starters retry with a fresh port when the bind fails.
     /// </summary>
-    public static int Next()
+    public static int Next() => Next(1)[0];
+
+    /// <summary><paramref name="count"/> such ports, all different: each is held until all are picked.</summary>
+    public static int[] Next(int count)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
+        var listeners = new List<TcpListener>();
         try
         {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
+            for (int i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
         }
         finally
         {
-            listener.Stop();
+            foreach (var listener in listeners) listener.Stop();
         }
     }
 }
