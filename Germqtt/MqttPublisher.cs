@@ -73,6 +73,8 @@ public sealed class MqttPublisher(
             string failure;
             using (var client = _factory.CreateMqttClient())
             {
+                // Before connecting: MQTTnet's packet inspection fails on a packet whose reading began without it.
+                var releases = options.Qos == MqttQualityOfServiceLevel.ExactlyOnce ? new ReleaseOrder(client) : null;
                 try
                 {
                     var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument), deadline);
@@ -88,7 +90,7 @@ public sealed class MqttPublisher(
                         lost.TrySetResult();
                         return Task.CompletedTask;
                     };
-                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), lost.Task);
+                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), releases, lost.Task);
                     await session.RunAsync(deadline);
                     _current = null;
                     // A clean stop says so itself: the broker sends the will only for an unclean end.
@@ -135,16 +137,9 @@ public sealed class MqttPublisher(
         return !NothingLeft;
     }
 
-    /// <summary>
-    /// How many publishes may await their acknowledgement. QoS 2 goes one at a time: Mosquitto
-    /// delivers a QoS 2 message when it is released (PUBREL), and MQTTnet does not keep the
-    /// releases of concurrent publishes in order: subscribers saw events reordered.
-    /// </summary>
-    private int Window(MqttClientConnectResult connected)
-    {
-        if (options.Qos == MqttQualityOfServiceLevel.ExactlyOnce) return 1;
-        return connected.ReceiveMaximum is > 0 and var maximum ? Math.Min(options.MaxInflight, maximum) : options.MaxInflight;
-    }
+    /// <summary>How many publishes may await their acknowledgement: ours, within the broker's receive maximum.</summary>
+    private int Window(MqttClientConnectResult connected) =>
+        connected.ReceiveMaximum is > 0 and var maximum ? Math.Min(options.MaxInflight, maximum) : options.MaxInflight;
 
     private async Task DisconnectAsync(IMqttClient client)
     {

@@ -7,7 +7,8 @@ namespace Germqtt;
 /// <summary>
 /// One connected stretch of the publisher: sends in order, keeps at most <c>window</c> QoS 1/2
 /// publishes unacknowledged (more would overrun the broker's in-flight limit, which MQTT 3.1.1
-/// answers with silent loss at QoS 2), and fails as soon as the connection does or an
+/// answers with silent loss at QoS 2; at QoS 2 also only one not yet released, see
+/// <see cref="ReleaseOrder"/>), and fails as soon as the connection does or an
 /// acknowledgement is overdue. <c>unacknowledged</c> outlives the session: its first items are
 /// the ones in flight, and after a failure they are the first sent on the next connection.
 /// </summary>
@@ -19,11 +20,14 @@ internal sealed class PublishSession(
     EventBuffer buffer,
     List<Outgoing> unacknowledged,
     int window,
+    ReleaseOrder? releases,
     Task connectionLost)
 {
     private readonly Queue<(Task<MqttClientPublishResult> Ack, long SentAt)> _inFlight = new();
     private long _headSentAt;
     private volatile bool _overdue;
+    // Publishes sent on this connection; at QoS 2 the next waits until as many PUBRELs have gone out.
+    private long _sent;
 
     /// <summary>Publishes until the buffer is complete and everything is acknowledged.</summary>
     public async Task RunAsync(CancellationToken cancel)
@@ -52,17 +56,22 @@ internal sealed class PublishSession(
         while (true)
         {
             Retire();
-            if (_inFlight.Count < window && NextToSend() is { } next)
+            // Taken before the check below, so a release in between still wakes the wait.
+            Task nextRelease = releases?.NextRelease ?? never;
+            bool room = _inFlight.Count < window;
+            bool released = releases is null || _inFlight.Count == 0 || releases.Released >= _sent;
+            if (room && released && NextToSend() is { } next)
             {
                 Send(next, cancel);
                 continue;
             }
             if (_inFlight.Count == 0 && buffer.IsDrained) return;
-            // Wake on an acknowledgement, on a new event while the window has room, or when the
-            // broker goes away: an idle publisher notices at once, not with the next event.
+            // Wake on an acknowledgement, on a new event or a release while the window has room,
+            // or when the broker goes away: an idle publisher notices at once, not with the next event.
             Task head = _inFlight.Count > 0 ? _inFlight.Peek().Ack : never;
-            Task input = _inFlight.Count < window && !buffer.IsDrained ? buffer.WaitAsync(cancel).AsTask() : never;
-            await Task.WhenAny(head, input, connectionLost);
+            Task input = room && released && !buffer.IsDrained ? buffer.WaitAsync(cancel).AsTask() : never;
+            Task release = room && !released ? nextRelease : never;
+            await Task.WhenAny(head, input, release, connectionLost);
             if (connectionLost.IsCompleted && !head.IsCompleted)
                 throw new MqttCommunicationException("connection lost");
         }
@@ -86,6 +95,7 @@ internal sealed class PublishSession(
             .Build();
         long now = Environment.TickCount64;
         if (_inFlight.Count == 0) Volatile.Write(ref _headSentAt, now);
+        _sent++;
         _inFlight.Enqueue((client.PublishAsync(mqttMessage, cancel), now));
     }
 
