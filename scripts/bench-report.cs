@@ -33,15 +33,15 @@ sealed record Settings(string GerritDir, int MqttPort, int BrokerPid, string Wor
 }
 
 sealed record RunResult(string Subject, int Qos, int Rep, double Throughput, double P50, double P99,
-    double CpuSeconds, double CpuTotal, long PeakAt10kKb, long PeakKb, int Lost, int Duplicates, int WrongTopic,
+    double CpuSeconds, double CpuTotal, long PeakAt10kKb, long PeakKb, int Lost, int Duplicates, int OutOfOrder, int WrongTopic,
     int Mismatch, int Strays, double HarnessCpuPercent, double BrokerCpu, string Notes, double Seconds)
 {
-    public int Errors => Lost + Duplicates + WrongTopic + Mismatch + Strays;
+    public int Errors => Lost + Duplicates + OutOfOrder + WrongTopic + Mismatch + Strays;
 
     public string Summary() =>
         $"qos {Qos} #{Rep} {Subject,-11} {Throughput,7:N0} ev/s  p50 {P50:0.00} ms  p99 {P99:0.00} ms  " +
         $"cpu {CpuSeconds:0.00} s  peak {Report.Mb(PeakAt10kKb)}/{Report.Mb(PeakKb)} MB  broker {BrokerCpu:0.00} s  harness {HarnessCpuPercent:0}%  " +
-        $"lost {Lost} dup {Duplicates} topic {WrongTopic} payload {Mismatch} stray {Strays}  {Seconds:0.0} s" + (Notes.Length > 0 ? $"  [{Notes}]" : "");
+        $"lost {Lost} dup {Duplicates} order {OutOfOrder} topic {WrongTopic} payload {Mismatch} stray {Strays}  {Seconds:0.0} s" + (Notes.Length > 0 ? $"  [{Notes}]" : "");
 }
 
 /// <summary>
@@ -80,15 +80,15 @@ sealed class Report(Settings settings, EventFeed feed, List<string> subjects, Li
     string Table()
     {
         var t = new StringBuilder();
-        t.AppendLine("| QoS | subject | events/s | p50 ms | p99 ms | CPU s (throughput part) | peak RSS MB at 10k / at end | lost | dup | wrong topic | payload ≠ |");
-        t.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        t.AppendLine("| QoS | subject | events/s | p50 ms | p99 ms | CPU s (throughput part) | peak RSS MB at 10k / at end | lost | dup | out of order | wrong topic | payload ≠ |");
+        t.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (int qos in settings.Qos)
             foreach (string s in subjects)
             {
                 var of = Of(s, qos).ToList();
                 t.AppendLine($"| {qos} | {s} | {Med(s, qos, r => r.Throughput):N0} | {Med(s, qos, r => r.P50):0.00} | {Med(s, qos, r => r.P99):0.00} | " +
                     $"{Med(s, qos, r => r.CpuSeconds):0.00} | {Mb((long)Med(s, qos, r => r.PeakAt10kKb))} / {Mb((long)Med(s, qos, r => r.PeakKb))} | " +
-                    $"{of.Sum(r => r.Lost)} | {of.Sum(r => r.Duplicates)} | {of.Sum(r => r.WrongTopic)} | {of.Sum(r => r.Mismatch + r.Strays)} |");
+                    $"{of.Sum(r => r.Lost)} | {of.Sum(r => r.Duplicates)} | {of.Sum(r => r.OutOfOrder)} | {of.Sum(r => r.WrongTopic)} | {of.Sum(r => r.Mismatch + r.Strays)} |");
             }
         return t.ToString();
     }
@@ -213,9 +213,9 @@ sealed class Report(Settings settings, EventFeed feed, List<string> subjects, Li
         var wrong = runs.Where(r => r.Subject != "limit" && r.Errors > 0).ToList();
         b.AppendLine("### Correctness").AppendLine();
         b.AppendLine(wrong.Count == 0
-            ? "germqtt: no event lost or duplicated, every topic `gerrit/<project>/<type>` and every payload byte for byte as emitted, in every run."
+            ? "germqtt: no event lost, duplicated or out of order, every topic `gerrit/<project>/<type>` and every payload byte for byte as emitted, in every run."
             : $"**germqtt had errors in {wrong.Count} runs** (see every run below).");
-        if (wrong.Count > 0) targets.Add("germqtt lost, duplicated, misrouted or changed events");
+        if (wrong.Count > 0) targets.Add("germqtt lost, duplicated, reordered, misrouted or changed events");
         b.AppendLine().AppendLine("### Subscriber check").AppendLine().AppendLine(SubscriberCheck());
         b.AppendLine("### Targets missed").AppendLine();
         b.AppendLine(targets.Count == 0 ? "None." : string.Join("\n", targets.Select(t => "- " + t)));

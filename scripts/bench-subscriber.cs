@@ -81,8 +81,8 @@ sealed class Reception(EventFeed feed, long seqBase, Func<int, string> expectedT
     public readonly long[] FirstAt = new long[feed.Count];   // unix ns; 0 = not received
     public readonly long[] Latency = new long[feed.Count];   // ns from the emitter's write to receipt
     readonly int[] _times = new int[feed.Count];
-    int _distinct;
-    public int Duplicates, WrongTopic, Mismatch, Strays;
+    int _distinct, _latest = -1;
+    public int Duplicates, WrongTopic, Mismatch, Strays, OutOfOrder;
     public string? FirstWrongTopic;
     public readonly Dictionary<string, int> Others = [];
     /// <summary>When the first message that is not a bench event arrived (germqtt's `online` status), unix ns.</summary>
@@ -114,6 +114,9 @@ sealed class Reception(EventFeed feed, long seqBase, Func<int, string> expectedT
         }
         FirstAt[i] = at;
         Latency[i] = at - emittedAt;
+        // MQTTnet hands messages over one at a time, in the order they arrived.
+        if (i < _latest) Interlocked.Increment(ref OutOfOrder);
+        else _latest = i;
         if (topic != expectedTopic(i))
         {
             Interlocked.Increment(ref WrongTopic);

@@ -112,7 +112,7 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
         return new RunResult(subject.Name, qos, rep, reception.Throughput(ThroughputFrom, feed.Count),
             reception.LatencyMs(LatencyFrom, ThroughputFrom, 0.5), reception.LatencyMs(LatencyFrom, ThroughputFrom, 0.99),
             m.AtEnd.CpuSeconds - m.BeforeThroughput.CpuSeconds, m.AtEnd.CpuSeconds, m.PeakAt10kKb, m.AtEnd.PeakRssKb,
-            reception.Missing(0, feed.Count), reception.Duplicates, reception.WrongTopic, reception.Mismatch, reception.Strays,
+            reception.Missing(0, feed.Count), reception.Duplicates, reception.OutOfOrder, reception.WrongTopic, reception.Mismatch, reception.Strays,
             m.HarnessCpuPercent, m.BrokerCpu, notes.TrimStart(';', ' '), clock.Elapsed.TotalSeconds);
     }
 
@@ -200,7 +200,7 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
         subscriber.Listen(null);
         File.Delete(baseline.InputPath);
         return new RunResult(baseline.Name, qos, 1, reception.Throughput(from, to), double.NaN, double.NaN,
-            0, 0, 0, 0, reception.Missing(from, to), reception.Duplicates, reception.WrongTopic,
+            0, 0, 0, 0, reception.Missing(from, to), reception.Duplicates, reception.OutOfOrder, reception.WrongTopic,
             reception.Mismatch, reception.Strays, 100 * harness / seconds, 0, complete ? "" : "incomplete", seconds);
     }
 
