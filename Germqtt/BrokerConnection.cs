@@ -10,7 +10,7 @@ namespace Germqtt;
 /// </summary>
 public static class BrokerConnection
 {
-    public static MqttClientOptions Options(MqttOptions options, StatusDocument status, string? clientId = null)
+    public static MqttClientOptions Options(MqttOptions options, StatusDocument status, BrokerSocket socket, string? clientId = null)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithProtocolVersion(options.Protocol)
@@ -29,7 +29,7 @@ public static class BrokerConnection
         if (options.Transport == MqttTransport.WebSockets)
             builder = builder.WithWebSocketServer(o => o.WithUri(options.Endpoint));
         else
-            builder = builder.WithTcpServer(options.Hostname, options.Port);
+            builder = builder.WithTcpServer(options.Hostname, options.Port).WithStreamProvider(socket);
         BrokerTls.Apply(builder, options.Tls);
         return builder.Build();
     }

@@ -43,7 +43,7 @@ public static class ConnectionCheck
         {
             using var client = new MqttClientFactory().CreateMqttClient();
             var status = new StatusDocument(o.Gerrit.Endpoint, DateTimeOffset.UtcNow);
-            await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(o.Mqtt, status, o.Mqtt.ClientId + "-check"), cancel);
+            await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(o.Mqtt, status, new BrokerSocket(), o.Mqtt.ClientId + "-check"), cancel);
             var probe = new MqttApplicationMessageBuilder().WithTopic($"{o.Mqtt.StatusTopic}/check").WithPayload("check"u8.ToArray())
                 .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build();
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancel);

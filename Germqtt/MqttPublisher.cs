@@ -74,10 +74,11 @@ public sealed class MqttPublisher(
             using (var client = _factory.CreateMqttClient())
             {
                 // Before connecting: MQTTnet's packet inspection fails on a packet whose reading began without it.
-                var releases = options.Qos == MqttQualityOfServiceLevel.ExactlyOnce ? new ReleaseOrder(client) : null;
+                if (options.Qos == MqttQualityOfServiceLevel.ExactlyOnce) ReleaseOrder.Attach(client, options.PublishTimeout);
                 try
                 {
-                    var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument), deadline);
+                    var socket = new BrokerSocket();
+                    var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument, socket), deadline);
                     connectedAt = Environment.TickCount64;
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
                     await PublishStateAsync(client, statusDocument.Online(), deadline);
@@ -90,7 +91,7 @@ public sealed class MqttPublisher(
                         lost.TrySetResult();
                         return Task.CompletedTask;
                     };
-                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), releases, lost.Task);
+                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), socket, lost.Task);
                     await session.RunAsync(deadline);
                     _current = null;
                     // A clean stop says so itself: the broker sends the will only for an unclean end.

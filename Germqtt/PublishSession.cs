@@ -7,8 +7,7 @@ namespace Germqtt;
 /// <summary>
 /// One connected stretch of the publisher: sends in order, keeps at most <c>window</c> QoS 1/2
 /// publishes unacknowledged (more would overrun the broker's in-flight limit, which MQTT 3.1.1
-/// answers with silent loss at QoS 2; at QoS 2 also only one not yet released, see
-/// <see cref="ReleaseOrder"/>), and fails as soon as the connection does or an
+/// answers with silent loss at QoS 2), and fails as soon as the connection does or an
 /// acknowledgement is overdue. <c>unacknowledged</c> outlives the session: its first items are
 /// the ones in flight, and after a failure they are the first sent on the next connection.
 /// </summary>
@@ -20,14 +19,14 @@ internal sealed class PublishSession(
     EventBuffer buffer,
     List<Outgoing> unacknowledged,
     int window,
-    ReleaseOrder? releases,
+    BrokerSocket socket,
     Task connectionLost)
 {
     private readonly Queue<(Task<MqttClientPublishResult> Ack, long SentAt)> _inFlight = new();
     private long _headSentAt;
     private volatile bool _overdue;
-    // Publishes sent on this connection; at QoS 2 the next waits until as many PUBRELs have gone out.
-    private long _sent;
+    // Events sent since the loop last waited.
+    private int _run;
 
     /// <summary>Publishes until the buffer is complete and everything is acknowledged.</summary>
     public async Task RunAsync(CancellationToken cancel)
@@ -56,22 +55,22 @@ internal sealed class PublishSession(
         while (true)
         {
             Retire();
-            // Taken before the check below, so a release in between still wakes the wait.
-            Task nextRelease = releases?.NextRelease ?? never;
             bool room = _inFlight.Count < window;
-            bool released = releases is null || _inFlight.Count == 0 || releases.Released >= _sent;
-            if (room && released && NextToSend() is { } next)
+            if (room && NextToSend() is { } next)
             {
+                // The first event of a run leaves at once; from the second on they are batched.
+                if (++_run == 2) socket.Cork(true);
                 Send(next, cancel);
                 continue;
             }
+            if (_run > 1) socket.Cork(false);
+            _run = 0;
             if (_inFlight.Count == 0 && buffer.IsDrained) return;
-            // Wake on an acknowledgement, on a new event or a release while the window has room,
-            // or when the broker goes away: an idle publisher notices at once, not with the next event.
+            // Wake on an acknowledgement, on a new event while the window has room, or when the
+            // broker goes away: an idle publisher notices at once, not with the next event.
             Task head = _inFlight.Count > 0 ? _inFlight.Peek().Ack : never;
-            Task input = room && released && !buffer.IsDrained ? buffer.WaitAsync(cancel).AsTask() : never;
-            Task release = room && !released ? nextRelease : never;
-            await Task.WhenAny(head, input, release, connectionLost);
+            Task input = room && !buffer.IsDrained ? buffer.WaitAsync(cancel).AsTask() : never;
+            await Task.WhenAny(head, input, connectionLost);
             if (connectionLost.IsCompleted && !head.IsCompleted)
                 throw new MqttCommunicationException("connection lost");
         }
@@ -95,7 +94,6 @@ internal sealed class PublishSession(
             .Build();
         long now = Environment.TickCount64;
         if (_inFlight.Count == 0) Volatile.Write(ref _headSentAt, now);
-        _sent++;
         _inFlight.Enqueue((client.PublishAsync(mqttMessage, cancel), now));
     }
 
