@@ -28,21 +28,25 @@ public sealed class GerritStream(
 
     /// <summary>
     /// Everything the account can read goes on a public bus; an administrator reads everything.
-    /// show-connections needs administrator-level rights, so its success says enough. Once per process.
+    /// show-connections needs administrator-level rights, so its success says enough. Once per
+    /// process, on a channel beside the first stream: a diagnostic must not hold up the events.
+    /// Never throws.
     /// </summary>
-    private async Task WarnIfAdministratorAsync(SshClient client, CancellationToken stop)
+    private async Task WarnIfAdministratorAsync(SshClient client, CancellationToken sessionEnded)
     {
+        if (_privilegesChecked) return;
+        _privilegesChecked = true;
         try
         {
             using var probe = client.CreateCommand(AdministratorProbe);
-            await probe.ExecuteAsync(stop).WaitAsync(options.ConnectTimeout, stop);
+            await probe.ExecuteAsync(sessionEnded).WaitAsync(options.ConnectTimeout, sessionEnded);
             if (probe.ExitStatus == 0)
                 log.Warning($"gerrit {options.Endpoint}: account {options.Username} has administrator-level rights (`{AdministratorProbe}` works); " +
                             "everything it can read is published: use an account with only the Stream Events capability and read access to public projects");
         }
-        catch (Exception e) when (!stop.IsCancellationRequested)
+        catch (Exception e)
         {
-            log.Debug($"gerrit {options.Endpoint}: privilege check skipped: {e.Message}");
+            if (!sessionEnded.IsCancellationRequested) log.Debug($"gerrit {options.Endpoint}: privilege check skipped: {e.Message}");
         }
     }
 
@@ -95,11 +99,6 @@ public sealed class GerritStream(
 
         log.Debug($"gerrit {options.Endpoint}: connecting as {options.Username}");
         await client.ConnectAsync(stop);
-        if (!_privilegesChecked)
-        {
-            _privilegesChecked = true;
-            await WarnIfAdministratorAsync(client, stop);
-        }
 
         // The types were checked at load to be plain words, so they are safe on a command line.
         string commandText = string.Concat([Command, .. options.EventTypes.Select(t => $" -s {t}")]);
@@ -115,6 +114,7 @@ public sealed class GerritStream(
         status.SetGerrit(true);
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Task privileges = WarnIfAdministratorAsync(client, watching.Token);
         Task<string?> liveness = WatchLivenessAsync(client, activity, watching.Token);
         // Disposing the command is the only way to unblock a reader parked in Read.
         using (stop.Register(() => DisposeQuietly(command)))
@@ -129,6 +129,7 @@ public sealed class GerritStream(
             await pump;
         }
         await watching.CancelAsync();
+        await privileges;
         stop.ThrowIfCancellationRequested();
         if (await liveness is { } silent) return new SessionEnd(LogLevel.Warning, silent);
         return await EndOf(command, execution, stderr);
