@@ -133,7 +133,7 @@ sealed class Report(Settings settings, EventFeed feed, List<string> subjects, Li
     string Startups(List<string> targets)
     {
         var t = new StringBuilder();
-        t.AppendLine($"Median of {Bench.StartupReps} cold starts at QoS 1, from exec: to germqtt's `online` status document at the subscriber (the process is up and connected to the broker), to the stream-events session at the test Gerrit, and to the subscriber's receipt of an event written the moment that session existed. germqtt connects to the broker and logs into Gerrit side by side; before its first stream it asks Gerrit whether its account is an administrator (one more SSH exec). The limit's column is what an SSH login and `stream-events` cost on the test Gerrit, whoever the client.").AppendLine();
+        t.AppendLine($"Median of {Bench.StartupReps} cold starts at QoS 1, from exec: to germqtt's `online` status document at the subscriber (the process is up and connected to the broker), to the stream-events session at the test Gerrit, and to the subscriber's receipt of an event written the moment that session existed. germqtt connects to the broker and logs into Gerrit side by side; beside its first stream it asks Gerrit whether its account is an administrator (one more SSH exec, on its own channel). The limit's column is what an SSH login and `stream-events` cost on the test Gerrit, whoever the client.").AppendLine();
         t.AppendLine("| subject | exec → online ms | exec → session ms | exec → first event received ms | − limit's ms | target |");
         t.AppendLine("|---|--:|--:|--:|--:|---|");
         double limitFirst = Median(startups.Where(x => x.Subject == "limit").Select(x => x.FirstPublishMs));
