@@ -19,14 +19,16 @@ public class BridgeEndToEndTests : DaemonTestBase
         Assert.That(bridge.StdErr, Has.None.Contains("error:").And.None.Contains("warning:"), bridge.Transcript);
     }
 
-    [Test]
-    public async Task At_qos_2_a_burst_of_events_arrives_in_Gerrits_order()
+    [TestCase("3.1.1")]
+    [TestCase("5")]
+    public async Task At_qos_2_a_burst_of_events_arrives_in_Gerrits_order(string protocol)
     {
         // Several QoS 2 publishes are under way at once; Mosquitto delivers each at its PUBREL.
         const int total = 2000;
         string topic = RunningBridge.UniqueTopic();
         await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#", MqttQualityOfServiceLevel.AtMostOnce);
-        await using var bridge = await RunningBridge.StartAsync(Gerrit, IniFile.ForBridge(Gerrit, Broker, topic, qos: 2));
+        await using var bridge = await RunningBridge.StartAsync(Gerrit,
+            IniFile.ForBridge(Gerrit, Broker, topic, qos: 2, tweak: s => s["mqtt"]["protocol"] = protocol));
 
         Gerrit.Emit([.. Enumerable.Range(0, total).Select(i => Outage.Event("p", i))]);
         await probe.WaitForCountAsync(total, Wait);
