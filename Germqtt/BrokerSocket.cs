@@ -11,9 +11,8 @@ namespace Germqtt;
 /// </summary>
 public sealed class BrokerSocket : IMqttClientStreamProvider
 {
-    // TCP_CORK (linux/tcp.h) at IPPROTO_TCP.
+    // TCP_CORK (linux/tcp.h) at IPPROTO_TCP; its value is a C int.
     private const int IpProtoTcp = 6, TcpCork = 3;
-    private static readonly byte[] On = BitConverter.GetBytes(1), Off = BitConverter.GetBytes(0);
 
     private Socket? _socket;
 
@@ -39,7 +38,7 @@ public sealed class BrokerSocket : IMqttClientStreamProvider
         if (_socket is not { } socket) return;
         try
         {
-            socket.SetRawSocketOption(IpProtoTcp, TcpCork, on ? On : Off);
+            socket.SetRawSocketOption(IpProtoTcp, TcpCork, BitConverter.GetBytes(on ? 1 : 0));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
