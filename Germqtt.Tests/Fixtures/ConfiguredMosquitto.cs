@@ -35,20 +35,13 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
         return new ConfiguredMosquitto(started, configPath, port, logPath, console);
     }
 
-    public string Log() => ReadLog(LogPath);
+    public string Log() => SharedFile.ReadAllText(LogPath);
 
     public string Describe() => Describe(ConfigPath, process, console, LogPath);
 
-    private static string ReadLog(string? logPath)
-    {
-        if (logPath is null || !File.Exists(logPath)) return "";
-        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamReader(stream).ReadToEnd();
-    }
-
     private static string Describe(string configPath, Process p, ConcurrentQueue<string> console, string? logPath) =>
         $"mosquitto -c {configPath} pid {p.Id} running: {!p.HasExited}\n--- console ---\n{string.Join('\n', console)}"
-        + (logPath is null ? "" : $"\n--- {logPath} (last 40 lines) ---\n{string.Join('\n', ReadLog(logPath).Split('\n').TakeLast(40))}");
+        + (logPath is null ? "" : $"\n--- {logPath} (last 40 lines) ---\n{string.Join('\n', SharedFile.ReadAllText(logPath).Split('\n').TakeLast(40))}");
 
     public ValueTask DisposeAsync()
     {

@@ -97,12 +97,7 @@ public sealed class Mosquitto : IAsyncDisposable
 
     public void Thaw() => Posix.Kill(Pid, Signals.SIGCONT);
 
-    public string Log()
-    {
-        if (!File.Exists(LogPath)) return "";
-        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamReader(stream).ReadToEnd();
-    }
+    public string Log() => SharedFile.ReadAllText(LogPath);
 
     public string Describe() => Describe(process);
 

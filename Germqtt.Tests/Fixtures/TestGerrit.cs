@@ -127,7 +127,7 @@ public sealed class TestGerrit : IAsyncDisposable
 
     private int? ClientPort(int sessionPid)
     {
-        string[] connection = ReadShared(Path.Combine(SessionsDir, sessionPid.ToString(CultureInfo.InvariantCulture)))
+        string[] connection = SharedFile.ReadAllText(Path.Combine(SessionsDir, sessionPid.ToString(CultureInfo.InvariantCulture)))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return connection.Length == 4 && int.TryParse(connection[1], CultureInfo.InvariantCulture, out int port) ? port : null;
     }
@@ -142,7 +142,7 @@ public sealed class TestGerrit : IAsyncDisposable
 
     /// <summary>Every command a client asked for, in order, without the pid prefix.</summary>
     public IReadOnlyList<string> Commands() =>
-        ReadShared(CommandsLogPath)
+        SharedFile.ReadAllText(CommandsLogPath)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.IndexOf(' ') is var i and >= 0 ? line[(i + 1)..] : "")
             .ToList();
@@ -196,7 +196,7 @@ public sealed class TestGerrit : IAsyncDisposable
     /// <summary>State for failure messages: processes, sessions, commands and the tail of sshd's log.</summary>
     public string Describe()
     {
-        var log = ReadShared(SshdLogPath).Split('\n');
+        var log = SharedFile.ReadAllText(SshdLogPath).Split('\n');
         return $"test gerrit {Host}:{Port} listener pid {ListenerPid} (alive: {Posix.IsAlive(ListenerPid)})\n"
                + $"  processes below listener: [{string.Join(", ", Posix.Descendants(ListenerPid))}]\n"
                + $"  live stream sessions: [{string.Join(", ", LiveStreamSessions())}]\n"
@@ -217,13 +217,4 @@ public sealed class TestGerrit : IAsyncDisposable
     }
 
     private static int ReadPid(string dir) => int.Parse(File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim());
-
-    // sshd and the ForceCommand keep appending while tests read.
-    private static string ReadShared(string path)
-    {
-        if (!File.Exists(path)) return "";
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }
