@@ -59,6 +59,45 @@ public class TopicMapperTests
     public void Wildcards_and_NUL_are_escaped_within_a_level() =>
         Assert.That(Topic("""{"type":"a+b","project":"c#d/e\u0000f/100%"}"""), Is.EqualTo("gerrit/c%23d/e%00f/100%/a%2Bb"));
 
+    [TestCase("ctl\\u0001x", "ctl%01x")]
+    [TestCase("tab\\there", "tab%09here")]
+    [TestCase("del\\u007f", "del%7F")]
+    [TestCase("c1\\u0085\\u009f", "c1%C2%85%C2%9F")]
+    [TestCase("non\\ufdd0\\ufdef", "non%EF%B7%90%EF%B7%AF")]
+    [TestCase("non\\ufffe\\uffff", "non%EF%BF%BE%EF%BF%BF")]
+    [TestCase("plane1\\ud83f\\udffe", "plane1%F0%9F%BF%BE")]
+    [TestCase("plane16\\udbff\\udfff", "plane16%F4%8F%BF%BF")]
+    public void Characters_a_broker_refuses_in_a_topic_are_written_as_their_UTF8_bytes(string jsonProject, string level)
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Topic($$"""{"type":"t","project":"{{jsonProject}}"}"""), Is.EqualTo($"gerrit/{level}/t"));
+            Assert.That(Topic($$"""{"type":"{{jsonProject}}","project":"p"}"""), Is.EqualTo($"gerrit/p/{level}"));
+        }
+    }
+
+    [Test]
+    public void Bytes_that_are_not_UTF8_are_written_as_themselves_byte_by_byte()
+    {
+        // Latin-1 turns each of these characters into the single byte of the same value.
+        byte[] line = Encoding.Latin1.GetBytes("{\"type\":\"t\u00FF\",\"project\":\"a\u00C3(b/\u00E2\u0082\"}");
+        Assert.That(GerritEvent.TryParse(line, out var e, out var problem), Is.True, problem);
+        Assert.That(TopicMapper.Map("gerrit", e!), Is.EqualTo("gerrit/a%C3(b/%E2%82/t%FF"));
+    }
+
+    [Test]
+    public void Escaped_and_invalid_bytes_mix_with_valid_text() =>
+        Assert.That(TopicMapper.Map("gerrit", new GerritEvent([], "t", Utf8Text.Decode([0x61, 0xFF, 0xC3, 0xA9, 0x01]))),
+            Is.EqualTo("gerrit/a%FFé%01/t"));
+
+    [TestCase("é", "é")]
+    [TestCase("\\u00a0nbsp", "\u00a0nbsp")]
+    [TestCase("emoji\\ud83d\\ude00", "emoji\U0001F600")]
+    [TestCase("\\ufffd", "\ufffd")]
+    [TestCase("\\ufdcf\\ufdf0", "\ufdcf\ufdf0")]
+    public void Characters_next_to_the_refused_ones_pass_unchanged(string jsonProject, string level) =>
+        Assert.That(Topic($$"""{"type":"t","project":"{{jsonProject}}"}"""), Is.EqualTo($"gerrit/{level}/t"));
+
     [Test]
     public void Unicode_project_names_pass_unchanged() =>
         Assert.That(Topic("""{"type":"t","project":"équipe/日本"}"""), Is.EqualTo("gerrit/équipe/日本/t"));

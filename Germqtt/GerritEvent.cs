@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Germqtt;
@@ -68,11 +69,30 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
         return string.IsNullOrEmpty(fields.Type) ? "no string \"type\" member" : null;
     }
 
+    /// <summary>
+    /// The string token's text. Gerrit's names are not bound to valid UTF-8; an invalid byte is kept
+    /// (escaped, see <see cref="Utf8Text"/>) rather than making the whole event malformed.
+    /// </summary>
+    private static string Text(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped) return Utf8Text.Decode(reader.ValueSpan);
+        // Unescaping never makes a string longer than its escaped form.
+        byte[] unescaped = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+        try
+        {
+            return Utf8Text.Decode(unescaped.AsSpan(0, reader.CopyString(unescaped)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(unescaped);
+        }
+    }
+
     /// <summary>Moves onto the value; returns it when it is a string, skips it otherwise.</summary>
     private static string? StringOrSkip(ref Utf8JsonReader reader)
     {
         reader.Read();
-        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        if (reader.TokenType == JsonTokenType.String) return Text(ref reader);
         reader.Skip();
         return null;
     }
@@ -81,7 +101,7 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
     private static string? ProjectValue(ref Utf8JsonReader reader)
     {
         reader.Read();
-        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        if (reader.TokenType == JsonTokenType.String) return Text(ref reader);
         if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return null; }
         return MemberOfObject(ref reader, "name"u8);
     }
@@ -115,7 +135,7 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
         {
             bool wanted = found is null && reader.ValueTextEquals(name);
             reader.Read();
-            if (wanted && reader.TokenType == JsonTokenType.String) found = reader.GetString();
+            if (wanted && reader.TokenType == JsonTokenType.String) found = Text(ref reader);
             else reader.Skip();
         }
         return found;
