@@ -2,11 +2,14 @@ namespace Germqtt.Tests;
 
 public class LineSplitterTests
 {
-    private static List<byte[]> Split(Stream s)
+    private static List<byte[]> Split(Stream s) => Split(s, int.MaxValue).Lines;
+
+    private static (List<byte[]> Lines, List<long> TooLong) Split(Stream s, int maxLine)
     {
         var lines = new List<byte[]>();
-        LineSplitter.Pump(s, lines.Add);
-        return lines;
+        var tooLong = new List<long>();
+        new LineSplitter(maxLine, lines.Add, tooLong.Add).Pump(s);
+        return (lines, tooLong);
     }
 
     [Test]
@@ -35,6 +38,25 @@ public class LineSplitterTests
     [Test]
     public void An_unterminated_last_line_is_still_delivered() =>
         Assert.That(Split(new MemoryStream("a\nb"u8.ToArray())).Select(l => l.Length), Is.EqualTo(new[] { 1, 1 }));
+
+    [TestCase(1)]
+    [TestCase(7)]
+    [TestCase(65_536)]
+    public void A_line_over_the_limit_is_reported_with_its_length_and_the_next_lines_arrive(int chunk)
+    {
+        byte[] input = [.. "ok\n"u8, .. Enumerable.Repeat((byte)'x', 200_000), .. "\nafter\n12345\n123456\n"u8];
+        var (lines, tooLong) = Split(new TrickleStream(input, chunk), maxLine: 5);
+        Assert.That(lines.Select(l => System.Text.Encoding.UTF8.GetString(l)), Is.EqualTo(new[] { "ok", "after", "12345" }));
+        Assert.That(tooLong, Is.EqualTo(new long[] { 200_000, 6 }));
+    }
+
+    [Test]
+    public void A_line_at_the_limit_is_delivered_and_one_byte_more_is_not()
+    {
+        var (lines, tooLong) = Split(new MemoryStream("12345\n123456\n1234567"u8.ToArray()), maxLine: 6);
+        Assert.That(lines.Select(l => l.Length), Is.EqualTo(new[] { 5, 6 }));
+        Assert.That(tooLong, Is.EqualTo(new long[] { 7 }));
+    }
 
     /// <summary>Returns at most <c>chunk</c> bytes per read, as a network stream may.</summary>
     private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)

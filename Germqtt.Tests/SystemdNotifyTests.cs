@@ -53,16 +53,16 @@ public class SystemdNotifyTests : DaemonTestBase
 
     [TestCase(false)]
     [TestCase(true)]
-    public async Task Ready_comes_once_both_sides_are_connected_and_stopping_on_SIGTERM(bool abstractSocket)
+    public async Task Ready_comes_once_running_status_says_when_both_sides_are_connected_and_stopping_on_SIGTERM(bool abstractSocket)
     {
         string address = abstractSocket ? $"@germqtt-test-{Guid.NewGuid():N}" : Path.Combine(Gerrit.Dir, $"notify-{Guid.NewGuid():N}");
         using var systemd = new NotifySocket(address);
         await using var bridge = GermqttProcess.Start(["--config", IniFile.ForBridge(Gerrit, Broker)], null,
             new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = address });
 
-        await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains("READY=1")), Wait, "READY=1", bridge.Transcript);
-        string ready = systemd.Messages.Single(m => m.Contains("READY=1"));
-        Assert.That(ready, Does.Contain($"STATUS=gerrit {Gerrit.Host}:{Gerrit.Port} connected, mqtt {Broker.Host}:{Broker.Port} connected"));
+        string connected = $"STATUS=gerrit {Gerrit.Host}:{Gerrit.Port} connected, mqtt {Broker.Host}:{Broker.Port} connected";
+        await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains(connected)), Wait, connected, bridge.Transcript);
+        Assert.That(systemd.Messages[0], Does.StartWith("READY=1\nSTATUS=gerrit"));
 
         bridge.Signal(Signals.SIGTERM);
         Assert.That(await bridge.WaitForExitAsync(Wait), Is.Zero);
@@ -71,16 +71,26 @@ public class SystemdNotifyTests : DaemonTestBase
     }
 
     [Test]
-    public async Task Ready_waits_for_a_broker_that_is_down()
+    public async Task Ready_comes_while_the_broker_and_Gerrit_are_both_unreachable()
     {
         string address = Path.Combine(Gerrit.Dir, $"notify-{Guid.NewGuid():N}");
         using var systemd = new NotifySocket(address);
-        string config = IniFile.ForBridge(Gerrit, Broker, tweak: s => s["mqtt"]["port"] = FreePort.Next().ToString());
-        await using var bridge = await RunningBridge.StartAsync(Gerrit, ["--config", config], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = address });
+        var (gerritPort, brokerPort) = FreePort.Next(2) is [var g, var b] ? (g, b) : throw new InvalidOperationException();
+        string config = IniFile.ForBridge(Gerrit, Broker, tweak: s =>
+        {
+            s["gerrit"]["port"] = gerritPort.ToString();
+            s["mqtt"]["port"] = brokerPort.ToString();
+        });
+        await using var bridge = GermqttProcess.Start(["--config", config], null, new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = address });
 
-        await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains("gerrit") && m.Contains("connected, mqtt")), Wait, "a STATUS line");
-        Assert.That(systemd.Messages, Has.None.Contains("READY=1"));
-        Assert.That(systemd.Messages.Last(), Does.Contain("reconnecting"));
+        await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains("READY=1")), Wait, "READY=1", bridge.Transcript);
+        Assert.That(systemd.Messages.Single(m => m.Contains("READY=1")),
+            Is.EqualTo($"READY=1\nSTATUS=gerrit {Gerrit.Host}:{gerritPort} connecting, mqtt {Broker.Host}:{brokerPort} connecting"));
+        // Both sides keep trying behind the readiness, and say so.
+        await Eventually.UntilAsync(() => bridge.Transcript().Contains($"{Gerrit.Host}:{gerritPort}: cannot connect") &&
+                                          bridge.Transcript().Contains($"{Broker.Host}:{brokerPort}: connection failed"),
+            Wait, "both sides retrying", bridge.Transcript);
+        Assert.That(systemd.Messages, Has.None.Contains(" connected"));
     }
 
     [Test]

@@ -29,7 +29,7 @@ public sealed class Bridge
         _options = options;
         _log = log;
         _systemd = systemd;
-        _status = new ConnectionStatus(systemd, options.Gerrit.Endpoint, options.Mqtt.Endpoint);
+        _status = new ConnectionStatus(systemd, mode.Input is null ? options.Gerrit.Endpoint : null, mode.DryRun ? null : options.Mqtt.Endpoint);
         _delay = delay ?? Task.Delay;
         _buffer = new EventBuffer(options.Default.BufferSize, _ => OnOverflow());
         _filter = new EventFilter(options.Filter);
@@ -44,9 +44,10 @@ public sealed class Bridge
         IEventSink publisher = _mode.DryRun
             ? new DryRunWriter(_buffer, _mode.Output, Counters)
             : new MqttPublisher(_options.Mqtt, _log, Counters, _status, new StatusDocument(_options.Gerrit.Endpoint, DateTimeOffset.UtcNow), _buffer, _delay);
+        var lines = new LineSplitter(_options.Gerrit.MaxEventSize, OnLine, OnTooLong);
         IEventSource gerrit = _mode.Input is { } input
-            ? new StdinSource(input, _log, OnLine)
-            : new GerritStream(_options.Gerrit, _log, Counters, _status, OnLine, _delay);
+            ? new StdinSource(input, _log, lines)
+            : new GerritStream(_options.Gerrit, _log, Counters, _status, lines, _delay);
 
         using var drainDeadline = new CancellationTokenSource();
         using var onStop = stop.Register(() =>
@@ -56,16 +57,22 @@ public sealed class Bridge
             drainDeadline.CancelAfter(_options.Default.DrainTimeout);
         });
 
+        // Reading also stops when the sink has failed for good: nothing read could go anywhere.
+        using var readingStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task publishing = publisher.RunAsync(drainDeadline.Token);
-        Task reading = gerrit.RunAsync(stop);
+        Task reading = gerrit.RunAsync(readingStop.Token);
         // The side loops end with the bridge, which may also end at the end of --stdin input.
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task stats = ReportStatsAsync(publisher, running.Token);
         Task watchdog = FeedWatchdogAsync(running.Token);
+        _status.Ready();
 
+        bool sinkEndedFirst = await Task.WhenAny(reading, publishing) == publishing && !stop.IsCancellationRequested;
+        if (sinkEndedFirst) await readingStop.CancelAsync();
         await reading;
         _buffer.Complete();
-        await publishing;
+        await Task.WhenAny(publishing);
+        int exitCode = sinkEndedFirst || publishing.IsFaulted ? SinkEnded(publishing) : ExitCodes.Ok;
         await running.CancelAsync();
         await stats;
         await watchdog;
@@ -74,8 +81,27 @@ public sealed class Bridge
         if (undelivered > 0)
             _log.Error($"stopped with {undelivered} events not delivered to the broker");
         _log.Info($"stopped: {Counters.Summary(_buffer.Count)}");
-        return 0;
+        return exitCode;
     }
+
+    /// <summary>
+    /// The sink ended while input was still coming: it failed for good. A reader that closed
+    /// standard output (`germqtt --dry-run | head`) ends germqtt quietly, as it would any Unix filter.
+    /// </summary>
+    private int SinkEnded(Task publishing)
+    {
+        var failure = publishing.Exception?.InnerException;
+        if (failure is IOException { HResult: BrokenPipe })
+        {
+            _log.Info("standard output was closed: stopping");
+            return ExitCodes.Ok;
+        }
+        _log.Error($"cannot deliver events any more: {failure?.Message ?? "the output ended"}; stopping");
+        return ExitCodes.IoError;
+    }
+
+    // EPIPE: .NET ignores SIGPIPE, so a write to a closed pipe fails with this errno instead.
+    private const int BrokenPipe = 32;
 
     /// <summary>Runs on the SSH reader's thread for every line Gerrit sends.</summary>
     private void OnLine(byte[] line)
@@ -120,6 +146,14 @@ public sealed class Bridge
         _buffer.Add(new Outgoing(topic, line));
     }
 
+    /// <summary>A line longer than max_event_size: never held whole, so only its length is known.</summary>
+    private void OnTooLong(long length)
+    {
+        Counters.CountRead();
+        Counters.CountMalformed();
+        _log.Warning($"skipped an event line of {length} bytes: longer than [gerrit] max_event_size ({_options.Gerrit.MaxEventSize} bytes)");
+    }
+
     private void OnOverflow()
     {
         Counters.CountOverflowed();
@@ -140,10 +174,18 @@ public sealed class Bridge
             {
                 await _delay(_options.Default.StatsInterval, stop);
                 _log.Info($"stats: {Counters.Summary(_buffer.Count)}");
-                await sink.PublishStatusAsync("stats", StatusDocument.Stats(Counters, _buffer.Count, _status), stop);
+                try
+                {
+                    await sink.PublishStatusAsync("stats", StatusDocument.Stats(Counters, _buffer.Count, _status), stop);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    // A report that did not go out (a frozen broker, say) must not end the reports.
+                    _log.Debug($"stats not published: {e.Message}");
+                }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
     }

@@ -8,6 +8,20 @@ public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters cou
 
     public int Undelivered => buffer.Count;
 
+    /// <summary>
+    /// Standard output as a stream that reports a reader gone away (`germqtt --dry-run | head`):
+    /// the console's own stream ignores EPIPE, and germqtt would read on with nowhere to write.
+    /// A seekable file keeps the console's stream, whose writes do not track a file position of
+    /// their own (stdout and stderr may share one file).
+    /// </summary>
+    public static Stream StandardOutput()
+    {
+        var pipe = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 64 * 1024);
+        if (!pipe.CanSeek) return pipe;
+        pipe.Dispose();
+        return Console.OpenStandardOutput();
+    }
+
     public async Task RunAsync(CancellationToken deadline)
     {
         try

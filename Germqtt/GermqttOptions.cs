@@ -37,6 +37,7 @@ public sealed record DefaultOptions(
 /// <param name="LivenessInterval">Silence after which Gerrit is asked whether it still answers; zero turns it off.</param>
 /// <param name="KeyPassphrase">Resolved at load from the environment, key_passphrase_file or key_passphrase.</param>
 /// <param name="InsecureAnyHostKey">Accept whatever key the server shows: only for tests and emergencies.</param>
+/// <param name="MaxEventSize">Longest event line in bytes; a longer one is skipped and counted malformed.</param>
 public sealed record GerritOptions(
     string Username,
     string Hostname,
@@ -51,6 +52,7 @@ public sealed record GerritOptions(
     TimeSpan ConnectTimeout,
     TimeSpan Keepalive,
     TimeSpan LivenessInterval,
+    int MaxEventSize,
     RetryOptions Retry)
 {
     public string Endpoint => $"{Hostname}:{Port}";
@@ -69,6 +71,7 @@ public sealed record GerritOptions(
 /// <param name="MaxInflight">QoS 1/2 publishes awaiting their acknowledgement at once.</param>
 /// <param name="PublishTimeout">A publish not acknowledged by then counts as a broken connection.</param>
 /// <param name="Password">Resolved at load from the environment, password_file or password.</param>
+/// <param name="MaxPacketSize">Largest PUBLISH packet the broker takes, for brokers that cannot say so (MQTT 3.1.1); null: no limit of our own.</param>
 public sealed record MqttOptions(
     string Hostname,
     int Port,
@@ -87,6 +90,7 @@ public sealed record MqttOptions(
     int MaxInflight,
     TimeSpan ConnectTimeout,
     TimeSpan PublishTimeout,
+    int? MaxPacketSize,
     RetryOptions Retry)
 {
     public string Endpoint => Transport == MqttTransport.WebSockets

@@ -6,14 +6,14 @@ namespace Germqtt;
 
 /// <summary>
 /// Owns the SSH side: one loop that connects, runs `gerrit stream-events`, hands each raw line to
-/// <c>onLine</c> and, when anything ends the stream, waits its backoff and starts again, until stopped.
+/// <c>lines</c> and, when anything ends the stream, waits its backoff and starts again, until stopped.
 /// </summary>
 public sealed class GerritStream(
     GerritOptions options,
     Log log,
     Counters counters,
     ConnectionStatus status,
-    Action<byte[]> onLine,
+    LineSplitter lines,
     Func<TimeSpan, CancellationToken, Task> delay) : IEventSource
 {
     public const string Command = "gerrit stream-events";
@@ -193,11 +193,7 @@ public sealed class GerritStream(
     {
         try
         {
-            LineSplitter.Pump(output, line =>
-            {
-                activity.Touch();
-                onLine(line);
-            });
+            lines.Pump(output, activity.Touch);
         }
         catch (ObjectDisposedException)
         {

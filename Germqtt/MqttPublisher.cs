@@ -47,7 +47,8 @@ public sealed class MqttPublisher(
         {
             await BrokerConnection.PublishRetainedAsync(client, $"{options.StatusTopic}/{subtopic}", payload, options.PublishTimeout, cancel);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // A bounded publish that timed out is cancelled too; only the caller's own cancellation ends it.
+        catch (Exception e) when (!cancel.IsCancellationRequested)
         {
             // The publishing loop notices a broken connection itself; a missed report is harmless.
             log.Debug($"mqtt {options.Endpoint}: status not published: {e.Message}");
@@ -57,6 +58,7 @@ public sealed class MqttPublisher(
     // Taken from the buffer but not yet acknowledged by the broker, oldest first.
     private readonly List<Outgoing> _unacknowledged = [];
     private readonly MqttClientFactory _factory = new();
+    private readonly HeadOfLine _headOfLine = new();
 
     /// <summary>Events not delivered: buffered, or taken but never acknowledged.</summary>
     public int Undelivered => _unacknowledged.Count + buffer.Count;
@@ -75,6 +77,15 @@ public sealed class MqttPublisher(
             {
                 // Before connecting: MQTTnet's packet inspection fails on a packet whose reading began without it.
                 if (options.Qos == MqttQualityOfServiceLevel.ExactlyOnce) ReleaseOrder.Attach(client, options.PublishTimeout);
+                // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it. Attached
+                // before connecting, so that a drop right after the CONNACK is not missed while idle.
+                var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                client.DisconnectedAsync += _ =>
+                {
+                    lost.TrySetResult();
+                    return Task.CompletedTask;
+                };
+                PublishSession? session = null;
                 try
                 {
                     var socket = new BrokerSocket();
@@ -83,15 +94,9 @@ public sealed class MqttPublisher(
                     log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
                     await PublishStateAsync(client, statusDocument.Online(), deadline);
                     _current = client;
-                    status.SetMqtt(true);
-                    // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it.
-                    var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    client.DisconnectedAsync += _ =>
-                    {
-                        lost.TrySetResult();
-                        return Task.CompletedTask;
-                    };
-                    var session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected), socket, lost.Task);
+                    status.SetMqtt(!lost.Task.IsCompleted);
+                    session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected),
+                        MaxPacketSize(connected), SetAside, socket, lost.Task);
                     await session.RunAsync(deadline);
                     _current = null;
                     // A clean stop says so itself: the broker sends the will only for an unclean end.
@@ -105,7 +110,7 @@ public sealed class MqttPublisher(
                 }
                 catch (Exception e)
                 {
-                    failure = Describe(e);
+                    failure = Describe(e) + StrikeHead(session, e);
                 }
                 finally
                 {
@@ -136,6 +141,37 @@ public sealed class MqttPublisher(
             return false;
         }
         return !NothingLeft;
+    }
+
+    /// <summary>
+    /// A session that broke (not one that timed out) with the first event in line unacknowledged
+    /// counts against that event; see <see cref="HeadOfLine"/>. Returns what the log line adds.
+    /// </summary>
+    private string StrikeHead(PublishSession? session, Exception failure)
+    {
+        if (session is not { HeadInFlight: true } || failure is TimeoutException or MqttCommunicationTimedOutException or QuotaExceededException) return "";
+        var head = _unacknowledged[0];
+        if (_headOfLine.Strike(head))
+        {
+            _unacknowledged.RemoveAt(0);
+            SetAside(head, $"the connection ended before its acknowledgement in {HeadOfLine.Tries} sessions in a row");
+            return "";
+        }
+        return _headOfLine.Strikes > 1 ? $" (again before '{head.Topic}' was acknowledged: {_headOfLine.Strikes} of {HeadOfLine.Tries} tries)" : "";
+    }
+
+    /// <summary>An event the broker will not take: logged and counted, and the events behind it move on.</summary>
+    private void SetAside(Outgoing message, string reason)
+    {
+        counters.CountRejected();
+        log.Warning($"mqtt {options.Endpoint}: set aside the event for '{message.Topic}' ({message.Payload.Length} bytes): {reason}; counted as rejected");
+    }
+
+    /// <summary>The smaller of ours and the one the broker announced in its CONNACK (MQTT 5); null when neither.</summary>
+    private long? MaxPacketSize(MqttClientConnectResult connected)
+    {
+        long? broker = connected.MaximumPacketSize is > 0 and var announced ? announced : null;
+        return options.MaxPacketSize is { } ours && (broker is null || ours < broker) ? ours : broker;
     }
 
     /// <summary>How many publishes may await their acknowledgement: ours, within the broker's receive maximum.</summary>

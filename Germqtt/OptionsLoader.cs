@@ -118,6 +118,7 @@ public static class OptionsLoader
             ConnectTimeout: r.Seconds("gerrit", "connect_timeout", 30, 0.001),
             Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
             LivenessInterval: r.Seconds("gerrit", "liveness_interval", 60, 0),
+            MaxEventSize: r.Int("gerrit", "max_event_size", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
             Retry: r.Retry("gerrit"));
 
         var tls = new TlsOptions(
@@ -153,6 +154,8 @@ public static class OptionsLoader
             MaxInflight: r.Int("mqtt", "max_inflight", 20, 1, 65535),
             ConnectTimeout: r.Seconds("mqtt", "connect_timeout", 30, 0.001),
             PublishTimeout: r.Seconds("mqtt", "publish_timeout", 30, 0.001),
+            // The MQTT limit is 256 MiB; below 128 bytes no event would fit.
+            MaxPacketSize: r.Int("mqtt", "max_packet_size", 0, 128, 268_435_455) is > 0 and var max ? max : null,
             Retry: r.Retry("mqtt"));
 
         if ((mqtt.Password ?? mqtt.PasswordFile) is not null && mqtt.Username is null)

@@ -47,7 +47,7 @@ root.Validators.Add(result =>
         result.AddError("Give the configuration file either as --config or as an argument, not both.");
 });
 
-root.SetAction(async (parsed, cancel) =>
+root.SetAction(async (parsed, _) =>
 {
     Log.TryParseLevel(parsed.GetValue(logLevelOption), out var level);
     var log = Log.ForProcess(level);
@@ -55,6 +55,7 @@ root.SetAction(async (parsed, cancel) =>
     string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
     bool dryRun = parsed.GetValue(dryRunOption), stdin = parsed.GetValue(stdinOption);
     var needs = new Needs(Gerrit: !stdin, Broker: !dryRun);
+    using var shutdown = new ShutdownSignal(log);
 
     GermqttOptions options;
     PidFile pidFile;
@@ -67,7 +68,7 @@ root.SetAction(async (parsed, cancel) =>
             return ExitCodes.Ok;
         }
         if (parsed.GetValue(checkOption))
-            return await ConnectionCheck.RunAsync(options, Console.Out, cancel) ? ExitCodes.Ok : ExitCodes.Unavailable;
+            return await ConnectionCheck.RunAsync(options, Console.Out, shutdown.Token) ? ExitCodes.Ok : ExitCodes.Unavailable;
         pidFile = PidFile.Create(options.Default.PidFile);
     }
     catch (ConfigException e)
@@ -78,13 +79,17 @@ root.SetAction(async (parsed, cancel) =>
 
     using (pidFile)
     {
+        if (shutdown.Token.IsCancellationRequested)
+        {
+            log.Info("stopped before start");
+            return ExitCodes.Ok;
+        }
         log.Info($"germqtt {StatusDocument.Version}: {(stdin ? "standard input" : $"gerrit {options.Gerrit.Endpoint}")} -> " +
                  $"{(dryRun ? "standard output" : $"mqtt {options.Mqtt.Endpoint}")}, topics {options.Mqtt.Topic}/<project>/<type>, qos {(int)options.Mqtt.Qos}");
         if (options.Filter.PublishPrivate)
             log.Warning("[filter] publish_private = true: events of private changes go on the bus");
-        using var shutdown = new ShutdownSignal(log);
         using var systemd = SystemdNotifier.ForProcess(log);
-        var mode = new BridgeMode(dryRun, Console.OpenStandardOutput(), stdin ? Console.OpenStandardInput() : null);
+        var mode = new BridgeMode(dryRun, dryRun ? DryRunWriter.StandardOutput() : Stream.Null, stdin ? Console.OpenStandardInput() : null);
         return await new Bridge(options, log, systemd, mode).RunAsync(shutdown.Token);
     }
 });

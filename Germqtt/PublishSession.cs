@@ -9,7 +9,10 @@ namespace Germqtt;
 /// publishes unacknowledged (more would overrun the broker's in-flight limit, which MQTT 3.1.1
 /// answers with silent loss at QoS 2), and fails as soon as the connection does or an
 /// acknowledgement is overdue. <c>unacknowledged</c> outlives the session: its first items are
-/// the ones in flight, and after a failure they are the first sent on the next connection.
+/// the ones in flight, and after a failure they are the first sent on the next connection, one
+/// at a time: any of them may be the reason the last connection ended, and alone each shows
+/// whether it is (see <see cref="HeadOfLine"/>). An event whose packet is larger than
+/// <c>maxPacketSize</c> is never sent: it is set aside.
 /// </summary>
 internal sealed class PublishSession(
     IMqttClient client,
@@ -19,6 +22,8 @@ internal sealed class PublishSession(
     EventBuffer buffer,
     List<Outgoing> unacknowledged,
     int window,
+    long? maxPacketSize,
+    Action<Outgoing, string> setAside,
     BrokerSocket socket,
     Task connectionLost)
 {
@@ -27,6 +32,12 @@ internal sealed class PublishSession(
     private volatile bool _overdue;
     // Events sent since the loop last waited.
     private int _run;
+
+    // Events left from a broken connection, still to be sent one at a time.
+    private int _resending = unacknowledged.Count;
+
+    /// <summary>After a failure: the first unacknowledged event had been sent on this connection.</summary>
+    public bool HeadInFlight => _inFlight.Count > 0;
 
     /// <summary>Publishes until the buffer is complete and everything is acknowledged.</summary>
     public async Task RunAsync(CancellationToken cancel)
@@ -55,7 +66,7 @@ internal sealed class PublishSession(
         while (true)
         {
             Retire();
-            bool room = _inFlight.Count < window;
+            bool room = _inFlight.Count < (_resending > 0 ? 1 : window);
             if (room && NextToSend() is { } next)
             {
                 // The first event of a run leaves at once; from the second on they are batched.
@@ -78,11 +89,22 @@ internal sealed class PublishSession(
 
     private Outgoing? NextToSend()
     {
-        // Resend what a broken connection left unacknowledged before anything newer.
-        if (_inFlight.Count < unacknowledged.Count) return unacknowledged[_inFlight.Count];
-        if (!buffer.TryTake(out var message)) return null;
-        unacknowledged.Add(message);
-        return message;
+        while (true)
+        {
+            // Resend what a broken connection left unacknowledged before anything newer.
+            if (_inFlight.Count >= unacknowledged.Count)
+            {
+                if (!buffer.TryTake(out var taken)) return null;
+                unacknowledged.Add(taken);
+            }
+            var message = unacknowledged[_inFlight.Count];
+            if (maxPacketSize is not { } max || PublishPacket.Size(message, options.Qos, options.Protocol) is var size && size <= max)
+                return message;
+            // The broker would close the connection on it, every time.
+            unacknowledged.RemoveAt(_inFlight.Count);
+            if (_inFlight.Count < _resending) _resending--;
+            setAside(message, $"its PUBLISH packet of {size} bytes is larger than the broker takes ({max} bytes)");
+        }
     }
 
     private void Send(Outgoing message, CancellationToken cancel)
@@ -102,15 +124,14 @@ internal sealed class PublishSession(
     {
         while (_inFlight.Count > 0 && _inFlight.Peek().Ack.IsCompleted)
         {
-            var ack = _inFlight.Dequeue().Ack;
+            var ack = _inFlight.Peek().Ack;
             var message = unacknowledged[0];
-            if (ack.IsCompletedSuccessfully)
-                Accept(ack.Result, message);
-            else if (ack.Exception?.InnerException is MqttProtocolViolationException invalid)
-                log.Error($"mqtt {options.Endpoint}: cannot publish to '{message.Topic}': {invalid.Message}; event dropped");
-            else
-                ack.GetAwaiter().GetResult();
+            // A failed publish ends the session and stays in flight and unacknowledged, to be sent again.
+            if (!ack.IsCompletedSuccessfully) ack.GetAwaiter().GetResult();
+            Accept(ack.Result, message);
+            _inFlight.Dequeue();
             unacknowledged.RemoveAt(0);
+            if (_resending > 0) _resending--;
             Volatile.Write(ref _headSentAt, _inFlight.Count > 0 ? _inFlight.Peek().SentAt : 0);
         }
     }
@@ -125,10 +146,9 @@ internal sealed class PublishSession(
         }
         // The broker is full right now: keep the event and let the reconnect send it again.
         if (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded)
-            throw new MqttCommunicationException("broker quota exceeded");
+            throw new QuotaExceededException();
         // Only MQTT 5 says so; an MQTT 3.1.1 broker drops a publish it does not allow without a word.
-        counters.CountRejected();
-        log.Warning($"mqtt {options.Endpoint}: broker rejected the publish to '{message.Topic}': {result.ReasonCode} {result.ReasonString}; event dropped");
+        setAside(message, $"the broker answered {result.ReasonCode}{(result.ReasonString is { Length: > 0 } why ? $" ({why})" : "")}");
     }
 
     /// <summary>MQTTnet's publish has no timeout of its own: a frozen broker would hold the window forever.</summary>
@@ -154,3 +174,6 @@ internal sealed class PublishSession(
         }
     }
 }
+
+/// <summary>The broker is full right now (MQTT 5): the event is not at fault, and is sent again.</summary>
+internal sealed class QuotaExceededException() : MqttCommunicationException("broker quota exceeded");

@@ -4,12 +4,12 @@ namespace Germqtt;
 /// --stdin: event lines from standard input instead of SSH, e.g. a saved stream or
 /// `ssh -p 29418 review.example.org gerrit stream-events | germqtt --stdin`. Ends at end of input.
 /// </summary>
-public sealed class StdinSource(Stream input, Log log, Action<byte[]> onLine) : IEventSource
+public sealed class StdinSource(Stream input, Log log, LineSplitter lines) : IEventSource
 {
     public async Task RunAsync(CancellationToken stop)
     {
         // A read of standard input cannot be cancelled: on stop the reader is left behind, blocked.
-        var reading = Task.Factory.StartNew(() => LineSplitter.Pump(input, onLine), CancellationToken.None,
+        var reading = Task.Factory.StartNew(() => lines.Pump(input), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var stopped = Task.Delay(Timeout.Infinite, stop);
         if (await Task.WhenAny(reading, stopped) == reading)

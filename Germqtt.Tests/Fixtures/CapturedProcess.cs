@@ -13,7 +13,8 @@ public class CapturedProcess : IAsyncDisposable
     private readonly List<(bool IsError, string Text)> lines = [];
     private readonly ChangeSignal changed = new();
 
-    protected CapturedProcess(ProcessStartInfo psi, string name)
+    /// <param name="keepInput">Leave standard input open for the test to write (see <see cref="Input"/>).</param>
+    protected CapturedProcess(ProcessStartInfo psi, string name, bool keepInput = false)
     {
         this.name = name;
         psi.RedirectStandardInput = true;
@@ -24,13 +25,16 @@ public class CapturedProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => Add(false, e.Data);
         process.ErrorDataReceived += (_, e) => Add(true, e.Data);
         process.Start();
-        // Closed so the child never waits on the test for input.
-        process.StandardInput.Close();
+        // Closed unless asked for, so the child never waits on the test for input.
+        if (!keepInput) process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
 
     public int Pid => process.Id;
+
+    /// <summary>The child's standard input, when started with it kept open; closing it is end of input.</summary>
+    public Stream Input => process.StandardInput.BaseStream;
     public bool HasExited => process.HasExited;
     public int? ExitCode => process.HasExited ? process.ExitCode : null;
 

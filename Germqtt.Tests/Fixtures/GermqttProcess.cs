@@ -6,7 +6,11 @@ namespace Germqtt.Tests.Fixtures;
 /// </summary>
 public sealed class GermqttProcess : CapturedProcess
 {
-    private GermqttProcess(System.Diagnostics.ProcessStartInfo psi) : base(psi, "germqtt") { }
+    private GermqttProcess(System.Diagnostics.ProcessStartInfo psi, bool keepInput = false) : base(psi, "germqtt", keepInput) { }
+
+    /// <summary>Starts germqtt with its standard input open to the test, for --stdin.</summary>
+    public static GermqttProcess StartWithInput(IEnumerable<string> arguments) =>
+        new(StartInfo(DotnetHost(), [DllPath, .. arguments], null, null), keepInput: true);
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "germqtt.dll");
 

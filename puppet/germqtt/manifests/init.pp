@@ -60,6 +60,9 @@
 # @param gerrit_liveness_interval
 #   `[gerrit] liveness_interval` in seconds of silence before Gerrit is asked whether it still
 #   answers, 0 turns it off (default: 60).
+# @param gerrit_max_event_size
+#   `[gerrit] max_event_size`: the longest event line in bytes; a longer one is skipped and
+#   counted as malformed (default: 33554432).
 # @param gerrit_retry_initial
 #   `[gerrit] retry_initial`: cap of the first reconnect delay in seconds (default: 1).
 # @param gerrit_retry_max
@@ -119,6 +122,10 @@
 #   `[mqtt] connect_timeout` in seconds (default: 30).
 # @param mqtt_publish_timeout
 #   `[mqtt] publish_timeout` in seconds (default: 30).
+# @param mqtt_max_packet_size
+#   `[mqtt] max_packet_size`: the largest PUBLISH packet in bytes the broker takes; a larger event
+#   is set aside and counted as rejected (default: no limit of germqtt's own; set it to the
+#   broker's `max_packet_size` when germqtt speaks MQTT 3.1.1).
 # @param mqtt_retry_initial
 #   `[mqtt] retry_initial`: cap of the first reconnect delay in seconds (default: 1).
 # @param mqtt_retry_max
@@ -227,6 +234,7 @@ class germqtt (
   Optional[Germqtt::Seconds] $gerrit_connect_timeout = undef,
   Optional[Germqtt::Seconds] $gerrit_keepalive = undef,
   Optional[Germqtt::Seconds] $gerrit_liveness_interval = undef,
+  Optional[Integer[1024, 1073741824]] $gerrit_max_event_size = undef,
   Optional[Germqtt::Seconds] $gerrit_retry_initial = undef,
   Optional[Germqtt::Seconds] $gerrit_retry_max = undef,
   Germqtt::Value $mqtt_hostname = 'localhost',
@@ -250,6 +258,7 @@ class germqtt (
   Optional[Integer[1, 65535]] $mqtt_max_inflight = undef,
   Optional[Germqtt::Seconds] $mqtt_connect_timeout = undef,
   Optional[Germqtt::Seconds] $mqtt_publish_timeout = undef,
+  Optional[Integer[128, 268435455]] $mqtt_max_packet_size = undef,
   Optional[Germqtt::Seconds] $mqtt_retry_initial = undef,
   Optional[Germqtt::Seconds] $mqtt_retry_max = undef,
   Optional[Array[Germqtt::Glob, 1]] $filter_include_projects = undef,

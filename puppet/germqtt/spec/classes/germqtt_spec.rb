@@ -62,7 +62,7 @@ describe 'germqtt' do
 
     it 'writes a hardened systemd unit' do
       [
-        'Type=notify', 'NotifyAccess=main', 'TimeoutStartSec=infinity',
+        'Type=notify', 'NotifyAccess=main',
         'ExecStart=/usr/bin/germqtt --config /etc/germqtt.ini',
         'User=germqtt', 'Group=germqtt',
         'Restart=on-failure', 'RestartSec=5s', 'RestartPreventExitStatus=78', 'TimeoutStopSec=30s',
@@ -82,6 +82,8 @@ describe 'germqtt' do
       expect(unit).not_to match(%r{^MemoryDenyWriteExecute})
       expect(unit).not_to match(%r{^WatchdogSec})
       expect(unit).not_to match(%r{^Type=exec})
+      # Readiness does not wait for Gerrit or the broker, so the default start timeout holds.
+      expect(unit).not_to match(%r{^TimeoutStartSec})
       expect(unit).not_to match(%r{^SystemCallFilter=.*@resources})
       is_expected.to contain_file('/etc/systemd/system/germqtt.service').with(owner: 'root', mode: '0644')
     end
@@ -96,7 +98,7 @@ describe 'germqtt' do
         gerrit_port: 2222, gerrit_host_key_fingerprint: 'SHA256:abcDEF0123+/xyz',
         gerrit_key_passphrase_file: '/etc/germqtt/key_passphrase', gerrit_insecure_any_host_key: false,
         gerrit_event_types: ['patchset-created', 'change-merged'],
-        gerrit_connect_timeout: 15, gerrit_keepalive: 25, gerrit_liveness_interval: 90,
+        gerrit_connect_timeout: 15, gerrit_keepalive: 25, gerrit_liveness_interval: 90, gerrit_max_event_size: 1048576,
         gerrit_retry_initial: 0.5, gerrit_retry_max: 120,
         mqtt_hostname: 'broker.example.org', mqtt_port: 8884, mqtt_transport: 'websockets',
         mqtt_websocket_path: '/ws/mqtt', mqtt_protocol: '5', mqtt_tls: true,
@@ -105,7 +107,7 @@ describe 'germqtt' do
         mqtt_keepalive: 45, mqtt_username: 'germqtt', mqtt_password: sensitive('p@ss word'),
         mqtt_status_topic: 'germqtt/review/status',
         mqtt_qos: 1, mqtt_client_id: 'germqtt-review', mqtt_max_inflight: 50,
-        mqtt_connect_timeout: 20, mqtt_publish_timeout: 40, mqtt_retry_initial: 2, mqtt_retry_max: 300,
+        mqtt_connect_timeout: 20, mqtt_publish_timeout: 40, mqtt_max_packet_size: 262144, mqtt_retry_initial: 2, mqtt_retry_max: 300,
         filter_include_projects: ['openstack/*', 'openstack-infra/*'], filter_exclude_projects: ['private/*', '*/sandbox'],
         filter_exclude_refs: ['refs/meta/*', 'refs/changes/*/meta'], filter_publish_private: true,
         filter_redact_fields: ['email', 'username']
@@ -123,7 +125,7 @@ describe 'germqtt' do
           'key' => '/etc/germqtt/gerrit_key', 'key_passphrase_file' => '/etc/germqtt/key_passphrase',
           'known_hosts' => '/etc/germqtt/known_hosts', 'host_key_fingerprint' => 'SHA256:abcDEF0123+/xyz',
           'event_types' => 'patchset-created, change-merged', 'insecure_any_host_key' => 'false',
-          'connect_timeout' => '15', 'keepalive' => '25', 'liveness_interval' => '90', 'retry_initial' => '0.5',
+          'connect_timeout' => '15', 'keepalive' => '25', 'liveness_interval' => '90', 'max_event_size' => '1048576', 'retry_initial' => '0.5',
           'retry_max' => '120'
         },
         'mqtt' => {
@@ -132,7 +134,7 @@ describe 'germqtt' do
           'certfile' => '/etc/germqtt/client.crt', 'keyfile' => '/etc/germqtt/client.key', 'tls_insecure' => 'true',
           'topic' => 'gerrit/review', 'keepalive' => '45', 'username' => 'germqtt', 'password' => '"p@ss word"',
           'status_topic' => 'germqtt/review/status', 'qos' => '1', 'client_id' => 'germqtt-review',
-          'max_inflight' => '50', 'connect_timeout' => '20', 'publish_timeout' => '40', 'retry_initial' => '2',
+          'max_inflight' => '50', 'connect_timeout' => '20', 'publish_timeout' => '40', 'max_packet_size' => '262144', 'retry_initial' => '2',
           'retry_max' => '300'
         },
         'filter' => {
