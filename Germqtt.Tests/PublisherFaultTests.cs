@@ -150,7 +150,8 @@ public partial class PublisherFaultTests
     {
         var lines = Events(50, -1, "");
         _broker.ReceiveMaximum = 3;
-        // On the first connection nothing is acknowledged, so germqtt sends what its window allows and waits.
+        // On the first connection nothing is acknowledged (germqtt's status document times out first),
+        // so germqtt sends what its window allows and waits.
         _broker.WithholdAcknowledgementsOn = connection => connection == 1;
 
         var summary = await RunAsync(lines, 1, "5", m =>
@@ -183,5 +184,20 @@ public partial class PublisherFaultTests
             Assert.That(summary.Rejected, Is.EqualTo(1));
             Assert.That(summary.Transcript, Does.Contain("set aside the event for 'gerrit/secret/t'").And.Contain("NotAuthorized"));
         }
+    }
+
+    [Test]
+    public async Task The_stats_go_on_after_a_status_publish_timed_out()
+    {
+        _broker.WithholdAcknowledgementsOn = _ => true;
+        string config = IniFile.Write(new Dictionary<string, Dictionary<string, string>>
+        {
+            ["default"] = new() { ["stats_interval"] = "0.2" },
+            ["mqtt"] = new() { ["hostname"] = _broker.Host, ["port"] = _broker.Port.ToString(), ["publish_timeout"] = "0.3" },
+        }, Path.Combine(_dir, "germqtt.ini"));
+        await using var bridge = GermqttProcess.StartWithInput(["--config", config, "--stdin"]);
+
+        // Each stats document times out unacknowledged; the reports must not end with the first.
+        await Eventually.UntilAsync(() => bridge.StdErr.Count(l => l.Contains("info: stats: ")) >= 5, Wait, "five stats lines", bridge.Transcript);
     }
 }

@@ -78,8 +78,9 @@ public sealed class Bridge
         await watchdog;
 
         int undelivered = publisher.Undelivered;
-        if (undelivered > 0)
-            _log.Error($"stopped with {undelivered} events not delivered to the broker");
+        // A reader that closed the pipe wanted no more: what it did not take was not lost to it.
+        if (undelivered > 0 && !OutputClosed(publishing))
+            _log.Error($"stopped with {undelivered} events not delivered to the {(_mode.DryRun ? "output" : "broker")}");
         _log.Info($"stopped: {Counters.Summary(_buffer.Count)}");
         return exitCode;
     }
@@ -90,18 +91,17 @@ public sealed class Bridge
     /// </summary>
     private int SinkEnded(Task publishing)
     {
-        var failure = publishing.Exception?.InnerException;
-        if (failure is IOException { HResult: BrokenPipe })
+        if (OutputClosed(publishing))
         {
             _log.Info("standard output was closed: stopping");
             return ExitCodes.Ok;
         }
-        _log.Error($"cannot deliver events any more: {failure?.Message ?? "the output ended"}; stopping");
+        _log.Error($"cannot deliver events any more: {publishing.Exception?.InnerException?.Message ?? "the output ended"}; stopping");
         return ExitCodes.IoError;
     }
 
     // EPIPE: .NET ignores SIGPIPE, so a write to a closed pipe fails with this errno instead.
-    private const int BrokenPipe = 32;
+    private static bool OutputClosed(Task publishing) => publishing.Exception?.InnerException is IOException { HResult: 32 };
 
     /// <summary>Runs on the SSH reader's thread for every line Gerrit sends.</summary>
     private void OnLine(byte[] line)

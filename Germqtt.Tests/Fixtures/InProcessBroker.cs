@@ -54,10 +54,7 @@ public sealed class InProcessBroker : IAsyncDisposable
     /// <summary>Announced in every CONNACK (MQTT 5 only); 0 announces nothing.</summary>
     public uint MaximumPacketSize { get; set; }
 
-    /// <summary>
-    /// On these connections no event is acknowledged (PUBACK, PUBREC); germqtt's own retained status
-    /// document, which it publishes before any event, still is.
-    /// </summary>
+    /// <summary>On these connections no publish is acknowledged (PUBACK, PUBREC).</summary>
     public Func<int, bool> WithholdAcknowledgementsOn { get; set; } = _ => false;
 
     public IReadOnlyList<Attempt> Attempts
@@ -123,7 +120,7 @@ public sealed class InProcessBroker : IAsyncDisposable
                 if (ReceiveMaximum > 0) connAck.ReceiveMaximum = ReceiveMaximum;
                 if (MaximumPacketSize > 0) connAck.MaximumPacketSize = MaximumPacketSize;
                 break;
-            case MqttPubAckPacket or MqttPubRecPacket when WithholdAcknowledgementsOn(Connections) && Attempts.Any(a => a.Connection == Connections):
+            case MqttPubAckPacket or MqttPubRecPacket when WithholdAcknowledgementsOn(Connections):
                 e.ProcessPacket = false;
                 break;
         }
