@@ -43,11 +43,12 @@ GERMQTT_INI_KEYS = %w[
   default:pidfile default:buffer_size default:drain_timeout default:stats_interval
   gerrit:username gerrit:hostname gerrit:port gerrit:key gerrit:key_passphrase gerrit:key_passphrase_file
   gerrit:known_hosts gerrit:host_key_fingerprint gerrit:event_types gerrit:insecure_any_host_key
-  gerrit:connect_timeout gerrit:keepalive gerrit:liveness_interval gerrit:retry_initial gerrit:retry_max
+  gerrit:connect_timeout gerrit:keepalive gerrit:liveness_interval gerrit:max_event_size gerrit:retry_initial
+  gerrit:retry_max
   mqtt:hostname mqtt:port mqtt:transport mqtt:websocket_path mqtt:protocol mqtt:tls mqtt:ca_certs
   mqtt:certfile mqtt:keyfile mqtt:tls_insecure mqtt:topic mqtt:keepalive mqtt:username mqtt:password
   mqtt:password_file mqtt:status_topic mqtt:qos mqtt:client_id mqtt:max_inflight mqtt:connect_timeout
-  mqtt:publish_timeout mqtt:retry_initial mqtt:retry_max
+  mqtt:publish_timeout mqtt:max_packet_size mqtt:retry_initial mqtt:retry_max
   filter:include_projects filter:exclude_projects filter:exclude_refs filter:publish_private filter:redact_fields
 ].freeze
 
