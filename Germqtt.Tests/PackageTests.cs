@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using System.Xml.Linq;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
@@ -23,24 +22,21 @@ public class PackageTests
     private const string PackageUnitValues = "binary_path => '/usr/bin/germqtt', config_file => '/etc/germqtt.ini', "
                                              + "user => 'germqtt', group => 'germqtt', memory_deny_write_execute => true";
 
+    private BuiltPackage built = null!;
     private ProcessResult package = null!;
     private string version = null!;
     private string work = null!;
-    private string Binary => Path.Combine(Repo.Root, "out", "aot", "germqtt");
-    private string Deb => Path.Combine(Repo.Root, "out", $"germqtt_{version}_amd64.deb");
+    private string Binary => built.Binary;
+    private string Deb => built.Deb;
     private string Extracted => Path.Combine(work, "extracted");
 
     [OneTimeSetUp]
     public async Task BuildThePackage()
     {
-        version = XDocument.Load(Path.Combine(Repo.Root, "Germqtt", "Germqtt.csproj")).Descendants("Version").Single().Value;
-        var clock = Stopwatch.StartNew();
-        package = await ProcessRunner.RunAsync(Repo.ScriptPath("package"), [], TimeSpan.FromMinutes(10), check: false,
-            workingDirectory: Repo.Root);
-        TestContext.Progress.WriteLine($"scripts/package: {clock.Elapsed.TotalSeconds:0.0} s, exit {package.ExitCode}");
-        Assert.That(package.ExitCode, Is.Zero, () => PuppetTools.Describe(package));
+        built = await BuiltPackage.GetAsync();
+        (package, version) = (built.Script, built.Version);
         work = Directory.CreateTempSubdirectory("germqtt-package-").FullName;
-        await ProcessRunner.RunAsync("dpkg-deb", ["-x", Deb, Extracted]);
+        await built.ExtractAsync(Extracted);
     }
 
     [OneTimeTearDown]
@@ -147,17 +143,20 @@ public class PackageTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(fields.GetValueOrDefault("Package"), Is.EqualTo("germqtt"), info.StdOut);
-            Assert.That(fields.GetValueOrDefault("Version"), Is.EqualTo(version), info.StdOut);
+            // A Debian revision after the csproj version, so a rebuild (a runtime fix) can be a new package version.
+            Assert.That(fields.GetValueOrDefault("Version"), Does.Match($"^{Regex.Escape(version)}-[1-9][0-9]*$"), info.StdOut);
+            Assert.That(Path.GetFileName(Deb), Is.EqualTo($"germqtt_{fields.GetValueOrDefault("Version")}_amd64.deb"));
             Assert.That(fields.GetValueOrDefault("Architecture"), Is.EqualTo("amd64"), info.StdOut);
             Assert.That(fields.GetValueOrDefault("Depends"), Is.EqualTo("libc6, libssl3, adduser"), info.StdOut);
             Assert.That(fields.GetValueOrDefault("Description"), Does.Contain("Gerrit").And.Contain("MQTT"), info.StdOut);
-            Assert.That(fields.GetValueOrDefault("Maintainer"), Is.Not.Null.And.Not.Empty, info.StdOut);
+            Assert.That(fields.GetValueOrDefault("Maintainer"),
+                Is.EqualTo("germqtt maintainers <maintainers@users.noreply.r-seed-210b6892.example>"), info.StdOut);
         }
         Assert.That(info.StdOut, Does.Contain("postinst"));
     }
 
     [Test]
-    public async Task The_deb_holds_the_AOT_binary_the_unit_and_the_docs_and_nothing_else()
+    public async Task The_deb_holds_the_AOT_binary_the_unit_the_manual_page_and_the_docs_and_nothing_else()
     {
         var listing = await ProcessRunner.RunAsync("dpkg-deb", ["-c", Deb]);
         var files = listing.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -166,6 +165,8 @@ public class PackageTests
         {
             "./usr/bin/germqtt", "./lib/systemd/system/germqtt.service", "./usr/share/doc/germqtt/README.md",
             "./usr/share/doc/germqtt/germqtt.ini.sample", "./usr/share/doc/germqtt/copyright",
+            "./usr/share/doc/germqtt/changelog.Debian.gz", "./usr/share/man/man1/germqtt.1.gz",
+            "./usr/share/lintian/overrides/germqtt",
         }), listing.StdOut);
         Assert.That(files["./usr/bin/germqtt"], Does.StartWith("-rwxr-xr-x root/root"));
         Assert.That(files["./lib/systemd/system/germqtt.service"], Does.StartWith("-rw-r--r-- root/root"));
@@ -174,7 +175,21 @@ public class PackageTests
         Assert.That(File.ReadAllText(P("/usr/share/doc/germqtt/README.md")), Is.EqualTo(File.ReadAllText(Path.Combine(Repo.Root, "README.md"))));
         Assert.That(File.ReadAllText(P("/usr/share/doc/germqtt/germqtt.ini.sample")),
             Is.EqualTo(File.ReadAllText(Path.Combine(Repo.Root, "germqtt.ini.sample"))));
-        Assert.That(File.ReadAllText(P("/usr/share/doc/germqtt/copyright")), Does.StartWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"));
+        Assert.That(File.ReadAllText(P("/usr/share/doc/germqtt/copyright")),
+            Is.EqualTo(File.ReadAllText(Path.Combine(Repo.Root, "scripts", "debian", "copyright"))));
+        Assert.That(File.ReadAllText(P("/usr/share/lintian/overrides/germqtt")),
+            Is.EqualTo(File.ReadAllText(Path.Combine(Repo.Root, "scripts", "debian", "lintian-overrides"))));
+        Assert.That(BuiltPackage.Gunzip(P("/usr/share/man/man1/germqtt.1.gz")), Is.EqualTo(File.ReadAllBytes(built.ManualPage)),
+            "the packaged manual page is out/germqtt.1");
+    }
+
+    /// <summary>The packaged page is what scripts/manpage makes of this README, so neither can be edited alone.</summary>
+    [Test]
+    public async Task The_debs_manual_page_is_what_scripts_manpage_writes_from_the_README()
+    {
+        string regenerated = Path.Combine(work, "germqtt.1");
+        await ProcessRunner.RunAsync(Repo.ScriptPath("manpage"), [regenerated]);
+        Assert.That(BuiltPackage.Gunzip(P("/usr/share/man/man1/germqtt.1.gz")), Is.EqualTo(File.ReadAllBytes(regenerated)));
     }
 
     /// <summary>
