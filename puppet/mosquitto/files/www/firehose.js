@@ -148,9 +148,10 @@
   function eventRow(e, arrived) {
     var tr = document.createElement("tr");
     tr.className = "event";
-    var when = toDate(e.eventCreatedOn) || arrived;
-    var time = cell("time", formatTime(when));
-    time.title = "event " + when.toISOString() + ", received " + arrived.toISOString();
+    // The time it arrived: rows stay in time order, and live events arrive as Gerrit makes them.
+    var created = toDate(e.eventCreatedOn);
+    var time = cell("time", formatTime(arrived));
+    time.title = "received " + arrived.toISOString() + (created ? ", created by Gerrit " + created.toISOString() : "");
     tr.appendChild(time);
     var type = cell("type", str(e.type));
     type.dataset.kind = str(e.type).split("-").pop();
@@ -164,8 +165,8 @@
   function describeGap(g) {
     var from = toDate(g.from);
     var to = toDate(g.to);
-    var text = "gap: events between " + (from ? from.toISOString() : (str(g.from) || "?"))
-      + " and " + (to ? to.toISOString() : (str(g.to) || "now")) + " may be missing";
+    var text = "gap: events between " + (from ? formatTime(from) : (str(g.from) || "?"))
+      + " and " + (to ? formatTime(to) : (str(g.to) || "now")) + " may be missing";
     var details = [];
     if (str(g.reason)) details.push("reason: " + str(g.reason));
     if (g.recovered !== undefined && g.recovered !== null) details.push("recovered: " + String(g.recovered));
@@ -177,6 +178,7 @@
     var tr = document.createElement("tr");
     tr.className = "gap";
     var td = cell("gap-text", describeGap(g));
+    td.title = JSON.stringify(g);
     td.colSpan = 5;
     tr.appendChild(td);
     return tr;
