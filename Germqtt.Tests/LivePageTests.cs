@@ -147,6 +147,32 @@ public class LivePageTests
         await page.WaitForRowAsync(r => r.Project == "after/restart", "the event published after the restart");
     }
 
+    [Test]
+    public async Task Pause_holds_new_events_until_resume()
+    {
+        await page.OpenAsync();
+        page.Click("pause");
+        gerrit.Emit("""{"type":"change-merged","change":{"project":"held","number":4}}""");
+        await Eventually.UntilAsync(() => page.Text("pause") == "Resume (1 waiting)", LivePage.Wait,
+            "the Resume button to count the held event", page.Describe);
+        Assert.That(page.Events(), Is.Empty, "nothing shows while paused");
+
+        page.Click("pause");
+        await page.WaitForRowAsync(r => r.Project == "held", "the held event after Resume");
+        Assert.That(page.Text("pause"), Is.EqualTo("Pause"));
+    }
+
+    [Test]
+    public async Task A_second_puppet_apply_leaves_the_served_page_unchanged()
+    {
+        var again = await broker.ApplyAgainAsync();
+        Assert.That(again.ExitCode, Is.Zero, () => "exit 0 means nothing changed\n" + PuppetTools.Describe(again));
+        string www = Path.Combine(PuppetTools.ModuleDir("mosquitto"), "files", "www");
+        var shipped = Directory.EnumerateFiles(www, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(www, f)).Order();
+        var served = Directory.EnumerateFiles(broker.PageDir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(broker.PageDir, f)).Order();
+        Assert.That(served, Is.EqualTo(shipped), "the page directory holds exactly the module's files");
+    }
+
     /// <summary>Type, project, change number and who, as the page should show them.</summary>
     private static (string Type, string Project, string Number, string Who) Expected(string line)
     {
