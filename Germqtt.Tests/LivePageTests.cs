@@ -192,28 +192,16 @@ public class LivePageTests
         return (Str(e, "type")!, project, Str(Get("change"), "number") ?? "", who);
     }
 
-    private string WriteIni() => IniFile.Write(new Dictionary<string, Dictionary<string, string>>
+    private string WriteIni()
     {
-        ["default"] = new() { ["stats_interval"] = "0", ["drain_timeout"] = "1" },
-        ["gerrit"] = new()
-        {
-            ["username"] = gerrit.Username,
-            ["hostname"] = gerrit.Host,
-            ["port"] = gerrit.Port.ToString(),
-            ["key"] = gerrit.KeyPath,
-            ["known_hosts"] = gerrit.KnownHostsPath,
-        },
-        ["mqtt"] = new()
-        {
-            ["hostname"] = "127.0.0.1",
-            ["port"] = broker.MqttPort.ToString(),
-            ["topic"] = "gerrit",
-            ["qos"] = "1",
-            ["username"] = PageBroker.Publisher,
-            ["password"] = broker.Password,
-            ["status_topic"] = StatusTopic,
-            ["retry_initial"] = "0.2",
-            ["retry_max"] = "1",
-        },
-    }, Path.Combine(gerrit.Dir, "germqtt-page.ini"));
+        var sections = IniFile.BridgeSections(gerrit, "127.0.0.1", broker.MqttPort, "gerrit", qos: 1);
+        sections["default"] = new() { ["stats_interval"] = "0", ["drain_timeout"] = "1" };
+        var mqtt = sections["mqtt"];
+        mqtt["username"] = PageBroker.Publisher;
+        mqtt["password"] = broker.Password;
+        mqtt["status_topic"] = StatusTopic;
+        mqtt["retry_initial"] = "0.2";   // back soon after the broker restart
+        mqtt["retry_max"] = "1";
+        return IniFile.Write(sections, Path.Combine(gerrit.Dir, "germqtt-page.ini"));
+    }
 }

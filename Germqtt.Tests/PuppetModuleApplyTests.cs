@@ -271,21 +271,8 @@ public class PuppetModuleApplyTests
             }
 
             class { 'mosquitto':
-              manage_package       => false,
-              manage_service       => false,
-              group                => 'root',
-              run_as_user          => 'root',
-              config_dir           => {{R("/etc/mosquitto")}},
-              config_file          => {{R("/etc/mosquitto/mosquitto.conf")}},
-              password_file        => {{R("/etc/mosquitto/passwd")}},
-              acl_file             => {{R("/etc/mosquitto/acl")}},
-              listen_address       => '127.0.0.1',
-              port                 => {{mqttPort}},
-              websockets_port      => {{websocketsPort}},
+              {{root.MosquittoParameters(mqttPort, websocketsPort)}}
               persistence_location => {{R("/var/lib/mosquitto")}},
-              log_dest             => 'file',
-              log_file             => {{R("/var/log/mosquitto/mosquitto.log")}},
-              log_types            => ['all'],
               tls_port             => {{tlsPort}},
               tls_websockets_port  => {{tlsWebsocketsPort}},
               tls_ca               => file({{Q(certificate)}}),

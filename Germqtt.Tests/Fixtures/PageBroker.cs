@@ -98,20 +98,8 @@ public sealed class PageBroker : IAsyncDisposable
             }
 
             class { 'mosquitto':
-              manage_package  => false,
-              manage_service  => false,
-              group           => 'root',
-              run_as_user     => 'root',
-              config_dir      => {{R("/etc/mosquitto")}},
-              config_file     => {{R("/etc/mosquitto/mosquitto.conf")}},
-              password_file   => {{R("/etc/mosquitto/passwd")}},
-              acl_file        => {{R("/etc/mosquitto/acl")}},
-              listen_address  => '127.0.0.1',
-              port            => {{MqttPort}},
-              websockets_port => {{WebsocketsPort}},
+              {{root.MosquittoParameters(MqttPort, WebsocketsPort)}}
               persistence     => false,
-              log_dest        => 'file',
-              log_file        => {{R("/var/log/mosquitto/mosquitto.log")}},
               serve_page      => true,
               page_dir        => {{R("/var/www/mosquitto")}},
               publishers      => {
