@@ -61,9 +61,6 @@ public sealed class PageBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>`puppet apply` of the same manifest again: exit 0 when it changed nothing.</summary>
-    public Task<ProcessResult> ApplyAgainAsync() => root.ApplyAsync(Path.Combine(root.Dir, "site.pp"));
-
     /// <summary>A clean stop (SIGTERM); <see cref="StartAgainAsync"/> brings the same broker back on the same ports.</summary>
     public async Task StopAsync()
     {
