@@ -217,6 +217,21 @@ public class PuppetModuleApplyTests
         Assert.That(untrusted.ExitCode, Is.Not.Zero, "a client that does not trust the CA is refused");
     }
 
+    /// <summary>The second apply (above) leaves the copy alone; this checks what it holds and that mosquitto serves it.</summary>
+    [Test]
+    public async Task The_websockets_listener_serves_exactly_the_live_page_the_module_ships()
+    {
+        string www = Path.Combine(PuppetTools.ModuleDir("mosquitto"), "files", "www");
+        string copy = root.P("/var/www/mosquitto");
+        IEnumerable<string> Files(string dir) =>
+            Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Order();
+        Assert.That(Files(copy), Is.EqualTo(Files(www)));
+
+        using var http = new HttpClient { Timeout = Wait };
+        string page = await http.GetStringAsync($"http://127.0.0.1:{websocketsPort}/");
+        Assert.That(page, Is.EqualTo(File.ReadAllText(Path.Combine(www, "index.html"))));
+    }
+
     /// <summary>
     /// Also the [mqtt] status_topic and [filter] exclude_refs keys the module wrote: the status
     /// arrives where the INI says, and a ref-updated event emitted first is filtered out.
@@ -261,7 +276,7 @@ public class PuppetModuleApplyTests
         string dirs = string.Join(", ", new[]
         {
             "/etc", "/etc/systemd", "/etc/systemd/system", "/usr", "/usr/bin",
-            "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto",
+            "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto", "/var/www",
         }.Select(R));
 
         string site = $$"""
@@ -271,21 +286,10 @@ public class PuppetModuleApplyTests
             }
 
             class { 'mosquitto':
-              manage_package       => false,
-              manage_service       => false,
-              group                => 'root',
-              run_as_user          => 'root',
-              config_dir           => {{R("/etc/mosquitto")}},
-              config_file          => {{R("/etc/mosquitto/mosquitto.conf")}},
-              password_file        => {{R("/etc/mosquitto/passwd")}},
-              acl_file             => {{R("/etc/mosquitto/acl")}},
-              listen_address       => '127.0.0.1',
-              port                 => {{mqttPort}},
-              websockets_port      => {{websocketsPort}},
+              {{root.MosquittoParameters(mqttPort, websocketsPort)}}
               persistence_location => {{R("/var/lib/mosquitto")}},
-              log_dest             => 'file',
-              log_file             => {{R("/var/log/mosquitto/mosquitto.log")}},
-              log_types            => ['all'],
+              serve_page           => true,
+              page_dir             => {{R("/var/www/mosquitto")}},
               tls_port             => {{tlsPort}},
               tls_websockets_port  => {{tlsWebsocketsPort}},
               tls_ca               => file({{Q(certificate)}}),

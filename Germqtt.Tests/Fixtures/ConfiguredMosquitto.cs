@@ -37,6 +37,15 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
 
     public string Log() => SharedFile.ReadAllText(LogPath);
 
+    /// <summary>SIGTERM, then waits: a clean shutdown, as `systemctl restart` begins one.</summary>
+    public async Task StopAsync()
+    {
+        if (process.HasExited) return;
+        Posix.Kill(process.Id, Signals.SIGTERM);
+        using var timeout = new CancellationTokenSource(MosquittoLauncher.StartTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
     public string Describe() => Describe(ConfigPath, process, console, LogPath);
 
     private static string Describe(string configPath, Process p, ConcurrentQueue<string> console, string? logPath) =>

@@ -28,6 +28,11 @@ public static class IniFile
     /// <summary>The sections that point germqtt at <paramref name="gerrit"/> and <paramref name="broker"/>.</summary>
     public static Dictionary<string, Dictionary<string, string>> BridgeSections(
         TestGerrit gerrit, Mosquitto broker, string topic = "gerrit", int qos = 0) =>
+        BridgeSections(gerrit, broker.Host, broker.Port, topic, qos);
+
+    /// <summary>The sections that point germqtt at <paramref name="gerrit"/> and the broker at <paramref name="brokerHost"/>:<paramref name="brokerPort"/>.</summary>
+    public static Dictionary<string, Dictionary<string, string>> BridgeSections(
+        TestGerrit gerrit, string brokerHost, int brokerPort, string topic, int qos) =>
         new()
         {
             ["default"] = [],
@@ -41,8 +46,8 @@ public static class IniFile
             },
             ["mqtt"] = new()
             {
-                ["hostname"] = broker.Host,
-                ["port"] = broker.Port.ToString(),
+                ["hostname"] = brokerHost,
+                ["port"] = brokerPort.ToString(),
                 ["topic"] = topic,
                 ["qos"] = qos.ToString(),
             },

@@ -25,6 +25,9 @@ class { 'mosquitto':
   # MQTT on 1883 on every address, websockets on 80 (mosquitto binds websockets everywhere).
   port            => 1883,
   websockets_port => 80,
+  # The live event page at http://THIS-HOST/ (served by mosquitto on the websockets port): it
+  # subscribes to gerrit/# over websockets and shows events as they arrive.
+  serve_page      => true,
   # For MQTT over TLS on 8883 and secure websockets on 8080, give the PEM files' text:
   # tls_cert => file('/etc/ssl/firehose/fullchain.pem'),
   # tls_key  => Sensitive(file('/etc/ssl/firehose/privkey.pem')),

@@ -10,6 +10,11 @@ class mosquitto::config {
     default => $mosquitto::tls_ca_path,
   }
 
+  $http_dir = $mosquitto::serve_page ? {
+    true    => $mosquitto::page_dir,
+    default => undef,
+  }
+
   file { $mosquitto::config_dir:
     ensure => directory,
   }
@@ -38,7 +43,23 @@ class mosquitto::config {
         'log_file'             => $mosquitto::log_file,
         'log_types'            => $mosquitto::log_types,
         'connection_messages'  => $mosquitto::connection_messages,
+        'http_dir'             => $http_dir,
     }),
+  }
+
+  if $mosquitto::serve_page {
+    # World-readable: the broker reads it after dropping privileges, and it is public anyway.
+    # purge: a file removed from the module disappears from the site too.
+    file { $mosquitto::page_dir:
+      ensure  => directory,
+      source  => 'puppet:///modules/mosquitto/www',
+      recurse => true,
+      purge   => true,
+      force   => true,
+      owner   => $mosquitto::owner,
+      group   => $mosquitto::group,
+      mode    => '0644',
+    }
   }
 
   # Hashed here with a salt derived from user, seed and password: the same input gives the same

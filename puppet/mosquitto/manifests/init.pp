@@ -93,6 +93,13 @@
 #   Which messages are logged (mosquitto's `log_type` values).
 # @param connection_messages
 #   Whether client connects and disconnects are logged.
+# @param serve_page
+#   Whether the websockets listeners also serve the live event page (`files/www`: a static page
+#   that subscribes over MQTT-over-websockets to this broker and shows Gerrit events as they
+#   arrive). It is copied to `page_dir` and served with mosquitto's `http_dir`, at
+#   `http://HOST:websockets_port/` (and `https://HOST:tls_websockets_port/` with TLS).
+# @param page_dir
+#   Where the live event page is copied to when `serve_page` is on; every file in it is public.
 # @param password_salt_seed
 #   Mixed into each password hash's salt together with the user name, so equal passwords give
 #   different hashes on different hosts. Must stay stable, or every run rewrites the file.
@@ -129,6 +136,8 @@ class mosquitto (
   Stdlib::Absolutepath $log_file = '/var/log/mosquitto/mosquitto.log',
   Array[Mosquitto::Logtype, 1] $log_types = ['error', 'warning', 'notice', 'information'],
   Boolean $connection_messages = true,
+  Boolean $serve_page = false,
+  Stdlib::Absolutepath $page_dir = '/var/www/mosquitto',
   String[1] $password_salt_seed = $facts.dig('networking', 'fqdn').lest || { 'mosquitto' },
 ) {
   if ($tls_cert =~ Undef) != ($tls_key =~ Undef) {

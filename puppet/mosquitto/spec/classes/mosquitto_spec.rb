@@ -141,6 +141,47 @@ describe 'mosquitto' do
     end
   end
 
+  context 'without serve_page (the default)' do
+    it 'serves no page' do
+      expect(conf).not_to match(%r{http_dir})
+      is_expected.not_to contain_file('/var/www/mosquitto')
+    end
+  end
+
+  context 'with the live event page' do
+    let(:params) { super().merge(serve_page: true) }
+
+    it { is_expected.to compile.with_all_deps }
+
+    it 'copies the page from the module, world-readable, removing files the module no longer has' do
+      is_expected.to contain_file('/var/www/mosquitto').with(
+        ensure: 'directory', source: 'puppet:///modules/mosquitto/www', recurse: true, purge: true,
+        owner: 'root', mode: '0644',
+      )
+    end
+
+    it 'serves it from the websockets listener' do
+      expect(conf).to match(%r{^listener 80\nprotocol websockets\nhttp_dir /var/www/mosquitto$})
+      expect(conf.scan(%r{^http_dir }).length).to eq(1)
+    end
+
+    context 'with TLS and another directory' do
+      let(:params) do
+        super().merge(
+          page_dir: '/srv/firehose',
+          tls_cert: "-----BEGIN CERTIFICATE-----\nSERVER\n-----END CERTIFICATE-----\n",
+          tls_key: sensitive("-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n"),
+        )
+      end
+
+      it 'serves it from the secure websockets listener too' do
+        expect(conf).to match(%r{^listener 8080\nprotocol websockets\nhttp_dir /srv/firehose\ncertfile })
+        expect(conf.scan(%r{^http_dir /srv/firehose$}).length).to eq(2)
+        is_expected.to contain_file('/srv/firehose').with_source('puppet:///modules/mosquitto/www')
+      end
+    end
+  end
+
   context 'with a certificate but no key' do
     let(:params) { super().merge(tls_cert: 'PEM') }
 
