@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Germqtt;
+
 
 var configOption = new Option<string?>("--config", "-c")
 {

@@ -1,0 +1,175 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Ini;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Germqtt.Config;
+
+/// <summary>A configuration that cannot run; every problem found, each naming its [section] key.</summary>
+public sealed class ConfigException(IReadOnlyList<string> errors)
+    : Exception(string.Join(Environment.NewLine, errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Reads the INI file into <see cref="GermqttOptions"/>. Parsing checks every value; the file
+/// checks then make sure the files named exist and can be used. Nothing downstream re-checks.
+/// </summary>
+/// <summary>Which sides a run talks to, and whether the configuration file must exist.</summary>
+public sealed record Needs(bool Gerrit, bool Broker)
+{
+    public static Needs Both { get; } = new(true, true);
+
+    /// <summary>With neither side (--stdin --dry-run) everything has a default: the file may be absent.</summary>
+    public bool File => Gerrit || Broker;
+}
+
+public static class OptionsLoader
+{
+    /// <summary>Parses and checks <paramref name="path"/>; throws <see cref="ConfigException"/>.</summary>
+    /// <param name="needs">The sides this run connects to; the other side's required keys and files are not asked for.</param>
+    public static GermqttOptions Load(string path, string home, string workingDirectory,
+        Func<string, string?>? environment = null, Needs? needs = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        needs ??= Needs.Both;
+        string fullPath = Path.GetFullPath(PathRules.Expand(path, home, workingDirectory));
+        IDictionary<string, string?> ini;
+        try
+        {
+            if (!needs.File && !File.Exists(fullPath))
+            {
+                ini = new Dictionary<string, string?>();
+            }
+            else
+            {
+                using var stream = File.OpenRead(fullPath);
+                ini = IniStreamConfigurationProvider.Read(stream);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"{fullPath}: cannot read the configuration file: {e.Message}"]);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException([$"{fullPath}: not a valid INI file: {e.Message}"]);
+        }
+
+        var reader = new IniReader(ini, home, workingDirectory, environment);
+        var options = Read(reader);
+        reader.RejectUnknownKeys();
+        var errors = reader.Errors;
+        options = Secrets.Resolve(options, environment, errors);
+        // The files are checked even when some values are wrong, so one run shows every problem.
+        errors.AddRange(FileChecks.Check(options));
+        errors.RemoveAll(e => !needs.Gerrit && OnlyNeededToConnect(e, "gerrit") || !needs.Broker && OnlyNeededToConnect(e, "mqtt"));
+        if (errors.Count > 0) throw new ConfigException(errors);
+        return options;
+    }
+
+    /// <summary>A missing key or file of a side this run does not connect to; bad values stay errors.</summary>
+    private static bool OnlyNeededToConnect(string error, string section) =>
+        error.StartsWith($"[{section}] ", StringComparison.Ordinal) &&
+        (error.EndsWith(": is required", StringComparison.Ordinal) || error.Contains(": cannot read ", StringComparison.Ordinal) ||
+         error.StartsWith("[gerrit] key: ", StringComparison.Ordinal));
+
+    /// <summary>Turns INI keys ("section:key") into options; files are not looked at.</summary>
+    public static (GermqttOptions? Options, List<string> Errors) Parse(
+        IDictionary<string, string?> ini, string home, string workingDirectory, Func<string, string?>? environment = null)
+    {
+        var r = new IniReader(ini, home, workingDirectory, environment ?? (_ => null));
+        var options = Read(r);
+        r.RejectUnknownKeys();
+        return r.Errors.Count == 0 ? (options, r.Errors) : (null, r.Errors);
+    }
+
+    /// <summary>Every "section:key" germqtt reads, for documentation checks.</summary>
+    public static IReadOnlyCollection<string> Keys()
+    {
+        var r = new IniReader(new Dictionary<string, string?>(), "/", "/", _ => null);
+        Read(r);
+        return r.Known;
+    }
+
+    private static GermqttOptions Read(IniReader r)
+    {
+
+        var defaults = new DefaultOptions(
+            PidFile: r.OptionalPath("default", "pidfile"),
+            BufferSize: r.Int("default", "buffer_size", 60_000, 1, 10_000_000),
+            DrainTimeout: r.Seconds("default", "drain_timeout", 10, 0),
+            StatsInterval: r.Seconds("default", "stats_interval", 60, 0));
+
+        string gerritHost = r.Required("gerrit", "hostname");
+        int gerritPort = r.Int("gerrit", "port", 29418, 1, 65535);
+        var gerrit = new GerritOptions(
+            Username: r.Required("gerrit", "username"),
+            Hostname: gerritHost,
+            Port: gerritPort,
+            Key: r.RequiredPath("gerrit", "key"),
+            KeyPassphrase: r.Secret("gerrit", "key_passphrase"),
+            KeyPassphraseFile: r.OptionalPath("gerrit", "key_passphrase_file"),
+            KnownHosts: r.PathOr("gerrit", "known_hosts", "~/.ssh/known_hosts"),
+            HostKeyFingerprint: r.Fingerprint("gerrit", "host_key_fingerprint"),
+            InsecureAnyHostKey: r.Bool("gerrit", "insecure_any_host_key", false),
+            EventTypes: r.List("gerrit", "event_types", IniReader.EventTypePattern, "event type names (letters, digits and -)"),
+            ConnectTimeout: r.Seconds("gerrit", "connect_timeout", 30, 0.001),
+            Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
+            LivenessInterval: r.Seconds("gerrit", "liveness_interval", 60, 0),
+            MaxEventSize: r.Int("gerrit", "max_event_size", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+            Retry: r.Retry("gerrit"));
+
+        var tls = new TlsOptions(
+            Enabled: r.Bool("mqtt", "tls", false),
+            CaCerts: r.OptionalPath("mqtt", "ca_certs"),
+            CertFile: r.OptionalPath("mqtt", "certfile"),
+            KeyFile: r.OptionalPath("mqtt", "keyfile"),
+            Insecure: r.Bool("mqtt", "tls_insecure", false));
+        var transport = r.Choice("mqtt", "transport", MqttTransport.Tcp, ("tcp", MqttTransport.Tcp), ("websockets", MqttTransport.WebSockets));
+        int defaultPort = (transport, tls.Enabled) switch
+        {
+            (MqttTransport.Tcp, false) => 1883,
+            (MqttTransport.Tcp, true) => 8883,
+            (_, false) => 80,
+            _ => 443,
+        };
+        string clientId = r.Optional("mqtt", "client_id") ?? $"germqtt-{Environment.MachineName}";
+        var mqtt = new MqttOptions(
+            Hostname: r.Required("mqtt", "hostname"),
+            Port: r.Int("mqtt", "port", defaultPort, 1, 65535),
+            Topic: r.BaseTopic("mqtt", "topic", "gerrit"),
+            Keepalive: r.Seconds("mqtt", "keepalive", 60, 0, 65535),
+            Username: r.Optional("mqtt", "username"),
+            Password: r.Secret("mqtt", "password"),
+            PasswordFile: r.OptionalPath("mqtt", "password_file"),
+            Transport: transport,
+            WebSocketPath: r.WebSocketPath("mqtt", "websocket_path", "/mqtt"),
+            Tls: tls,
+            Protocol: r.Choice("mqtt", "protocol", MqttProtocolVersion.V311, ("3.1.1", MqttProtocolVersion.V311), ("5", MqttProtocolVersion.V500)),
+            Qos: (MqttQualityOfServiceLevel)r.Int("mqtt", "qos", 0, 0, 2),
+            ClientId: clientId,
+            StatusTopic: r.BaseTopic("mqtt", "status_topic", $"germqtt/{clientId}/status"),
+            MaxInflight: r.Int("mqtt", "max_inflight", 20, 1, 65535),
+            ConnectTimeout: r.Seconds("mqtt", "connect_timeout", 30, 0.001),
+            PublishTimeout: r.Seconds("mqtt", "publish_timeout", 30, 0.001),
+            // The MQTT limit is 256 MiB; below 128 bytes no event would fit.
+            MaxPacketSize: r.Int("mqtt", "max_packet_size", 0, 128, 268_435_455) is > 0 and var max ? max : null,
+            Retry: r.Retry("mqtt"));
+
+        if ((mqtt.Password ?? mqtt.PasswordFile) is not null && mqtt.Username is null)
+            r.Errors.Add("[mqtt] password: is set but [mqtt] username is not");
+        if ((tls.CertFile is null) != (tls.KeyFile is null))
+            r.Errors.Add("[mqtt] certfile: certfile and keyfile go together (a client certificate needs its key)");
+        if (!tls.Enabled && (tls.CaCerts ?? tls.CertFile ?? tls.KeyFile) is not null || !tls.Enabled && tls.Insecure)
+            r.Errors.Add("[mqtt] tls: ca_certs, certfile, keyfile and tls_insecure need tls = true");
+        var filter = new FilterOptions(
+            IncludeProjects: r.List("filter", "include_projects"),
+            ExcludeProjects: r.List("filter", "exclude_projects"),
+            ExcludeRefs: r.List("filter", "exclude_refs"),
+            PublishPrivate: r.Bool("filter", "publish_private", false),
+            RedactFields: r.List("filter", "redact_fields", IniReader.MemberNamePattern, "JSON member names"));
+        return new GermqttOptions(defaults, gerrit, mqtt, filter);
+    }
+}

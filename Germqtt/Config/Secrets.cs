@@ -1,0 +1,44 @@
+namespace Germqtt.Config;
+
+/// <summary>
+/// Where the two secrets come from, first found wins: the environment variable
+/// (GERMQTT_MQTT_PASSWORD, GERMQTT_KEY_PASSPHRASE), then the *_file key, then the inline key.
+/// A file may live in systemd's credentials directory ($CREDENTIALS_DIRECTORY/name).
+/// Messages name the key and the file, never the value.
+/// </summary>
+internal static class Secrets
+{
+    public const string PasswordVariable = "GERMQTT_MQTT_PASSWORD";
+    public const string PassphraseVariable = "GERMQTT_KEY_PASSPHRASE";
+
+    public static GermqttOptions Resolve(GermqttOptions o, Func<string, string?> environment, List<string> errors)
+    {
+        string? password = One(environment(PasswordVariable), o.Mqtt.PasswordFile, o.Mqtt.Password, "mqtt", "password", errors);
+        string? passphrase = One(environment(PassphraseVariable), o.Gerrit.KeyPassphraseFile, o.Gerrit.KeyPassphrase, "gerrit", "key_passphrase", errors);
+        if (password is not null && o.Mqtt.Username is null && !errors.Any(e => e.StartsWith("[mqtt] password:", StringComparison.Ordinal)))
+            errors.Add("[mqtt] password: is set but [mqtt] username is not");
+        return o with
+        {
+            Mqtt = o.Mqtt with { Password = password },
+            Gerrit = o.Gerrit with { KeyPassphrase = passphrase },
+        };
+    }
+
+    private static string? One(string? fromEnvironment, string? file, string? inline, string section, string key, List<string> errors)
+    {
+        if (file is not null && inline is not null)
+            errors.Add($"[{section}] {key}_file: set either {key} or {key}_file, not both");
+        if (!string.IsNullOrEmpty(fromEnvironment)) return fromEnvironment;
+        if (file is null) return inline;
+        try
+        {
+            // One line; the newline an editor or `echo` adds is not part of the secret.
+            return File.ReadAllText(file).TrimEnd('\r', '\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"[{section}] {key}_file: cannot read {file}: {e.Message.TrimEnd('.')}");
+            return null;
+        }
+    }
+}
