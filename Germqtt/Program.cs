@@ -54,14 +54,14 @@ root.SetAction(async (parsed, _) =>
     string path = parsed.GetValue(configOption) ?? parsed.GetValue(configArgument) ?? "/etc/germqtt.ini";
     string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
     bool dryRun = parsed.GetValue(dryRunOption), stdin = parsed.GetValue(stdinOption);
-    var needs = new Needs(Gerrit: !stdin, Broker: !dryRun);
+    var sides = new SidesInUse(Gerrit: !stdin, Broker: !dryRun);
     using var shutdown = new ShutdownSignal(log);
 
     GermqttOptions options;
     PidFile pidFile;
     try
     {
-        options = OptionsLoader.Load(path, home, Environment.CurrentDirectory, needs: needs);
+        options = OptionsLoader.Load(path, home, Environment.CurrentDirectory, sides: sides);
         if (parsed.GetValue(checkConfigOption))
         {
             Console.Out.WriteLine($"configuration {path}: OK");

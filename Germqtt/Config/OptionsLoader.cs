@@ -5,40 +5,24 @@ using MQTTnet.Protocol;
 
 namespace Germqtt.Config;
 
-/// <summary>A configuration that cannot run; every problem found, each naming its [section] key.</summary>
-public sealed class ConfigException(IReadOnlyList<string> errors)
-    : Exception(string.Join(Environment.NewLine, errors))
-{
-    public IReadOnlyList<string> Errors { get; } = errors;
-}
-
 /// <summary>
 /// Reads the INI file into <see cref="GermqttOptions"/>. Parsing checks every value; the file
 /// checks then make sure the files named exist and can be used. Nothing downstream re-checks.
 /// </summary>
-/// <summary>Which sides a run talks to, and whether the configuration file must exist.</summary>
-public sealed record Needs(bool Gerrit, bool Broker)
-{
-    public static Needs Both { get; } = new(true, true);
-
-    /// <summary>With neither side (--stdin --dry-run) everything has a default: the file may be absent.</summary>
-    public bool File => Gerrit || Broker;
-}
-
 public static class OptionsLoader
 {
     /// <summary>Parses and checks <paramref name="path"/>; throws <see cref="ConfigException"/>.</summary>
-    /// <param name="needs">The sides this run connects to; the other side's required keys and files are not asked for.</param>
+    /// <param name="sides">The sides this run connects to; the other side's required keys and files are not asked for.</param>
     public static GermqttOptions Load(string path, string home, string workingDirectory,
-        Func<string, string?>? environment = null, Needs? needs = null)
+        Func<string, string?>? environment = null, SidesInUse? sides = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        needs ??= Needs.Both;
+        sides ??= SidesInUse.Both;
         string fullPath = Path.GetFullPath(PathRules.Expand(path, home, workingDirectory));
         IDictionary<string, string?> ini;
         try
         {
-            if (!needs.File && !File.Exists(fullPath))
+            if (!sides.NeedsFile && !File.Exists(fullPath))
             {
                 ini = new Dictionary<string, string?>();
             }
@@ -64,7 +48,7 @@ public static class OptionsLoader
         options = Secrets.Resolve(options, environment, errors);
         // The files are checked even when some values are wrong, so one run shows every problem.
         errors.AddRange(FileChecks.Check(options));
-        errors.RemoveAll(e => !needs.Gerrit && OnlyNeededToConnect(e, "gerrit") || !needs.Broker && OnlyNeededToConnect(e, "mqtt"));
+        errors.RemoveAll(e => !sides.Gerrit && OnlyNeededToConnect(e, "gerrit") || !sides.Broker && OnlyNeededToConnect(e, "mqtt"));
         if (errors.Count > 0) throw new ConfigException(errors);
         return options;
     }

@@ -2,8 +2,6 @@ using System.Text.RegularExpressions;
 
 namespace Germqtt.Events;
 
-public enum Verdict { Publish, Filtered, Private }
-
 /// <summary>
 /// [filter]: decides, before the buffer, whether an event goes on the bus. Private changes stay
 /// off a public bus unless publish_private says otherwise. Project globs do not apply to events

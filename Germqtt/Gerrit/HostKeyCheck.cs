@@ -2,9 +2,6 @@ using Renci.SshNet;
 
 namespace Germqtt.Gerrit;
 
-/// <summary>Thrown from the host-key callback: the server is not the Gerrit we know.</summary>
-public sealed class HostKeyRejectedException(string message) : Exception(message);
-
 /// <summary>Decides whether the key a server presents is Gerrit's: a pinned fingerprint, or a known_hosts entry.</summary>
 internal static class HostKeyCheck
 {

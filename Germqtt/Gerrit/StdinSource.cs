@@ -19,10 +19,3 @@ public sealed class StdinSource(Stream input, Log log, LineSplitter lines) : IEv
         }
     }
 }
-
-/// <summary>Where event lines come from: Gerrit over SSH, or standard input.</summary>
-public interface IEventSource
-{
-    /// <summary>Reads until the input ends or <paramref name="stop"/> is cancelled.</summary>
-    Task RunAsync(CancellationToken stop);
-}

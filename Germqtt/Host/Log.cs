@@ -1,7 +1,5 @@
 namespace Germqtt.Host;
 
-public enum LogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 }
-
 /// <summary>
 /// Every line an operator reads. One line per record on stderr: under systemd (JOURNAL_STREAM set)
 /// with a syslog priority prefix and no timestamp, since the journal adds both; otherwise with an

@@ -55,5 +55,3 @@ public static class BrokerConnection
         await client.PublishAsync(message, bounded.Token);
     }
 }
-
-public sealed class BrokerRefusedException(string message) : Exception(message);

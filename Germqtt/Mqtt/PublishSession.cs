@@ -174,6 +174,3 @@ internal sealed class PublishSession(
         }
     }
 }
-
-/// <summary>The broker is full right now (MQTT 5): the event is not at fault, and is sent again.</summary>
-internal sealed class QuotaExceededException() : MqttCommunicationException("broker quota exceeded");

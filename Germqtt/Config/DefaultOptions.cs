@@ -1,0 +1,12 @@
+namespace Germqtt.Config;
+
+/// <summary>[default]: the process and the buffer between the two sides.</summary>
+/// <param name="PidFile">Written at start and removed at exit; none when empty.</param>
+/// <param name="BufferSize">Events held while the broker is away; the oldest go first when full.</param>
+/// <param name="DrainTimeout">How long a stop may spend delivering what is buffered.</param>
+/// <param name="StatsInterval">How often counters are logged; zero turns it off.</param>
+public sealed record DefaultOptions(
+    string? PidFile,
+    int BufferSize,
+    TimeSpan DrainTimeout,
+    TimeSpan StatsInterval);

@@ -1,0 +1,3 @@
+namespace Germqtt.Config;
+
+public enum MqttTransport { Tcp, WebSockets }

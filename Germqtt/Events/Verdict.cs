@@ -1,0 +1,3 @@
+namespace Germqtt.Events;
+
+public enum Verdict { Publish, Filtered, Private }

@@ -1,0 +1,3 @@
+namespace Germqtt.Mqtt;
+
+public sealed class BrokerRefusedException(string message) : Exception(message);
