@@ -5,21 +5,21 @@ namespace Germqtt.Config;
 /// <summary>The part of validation that looks at the disk: every file the options name must be usable.</summary>
 internal static class FileChecks
 {
-    public static IEnumerable<string> Check(GermqttOptions o)
+    public static IEnumerable<ConfigError> Check(GermqttOptions o)
     {
         // An empty path was already reported as missing.
         if (o.Gerrit.Key.Length > 0 && KeyProblem(o.Gerrit.Key, o.Gerrit.KeyPassphrase) is { } key)
-            yield return $"[gerrit] key: {key}";
+            yield return new("gerrit", "key", key, ConfigProblem.File);
         if (o.Gerrit.HostKeyFingerprint is null && !o.Gerrit.InsecureAnyHostKey && ReadableProblem(o.Gerrit.KnownHosts) is { } hosts)
-            yield return $"[gerrit] known_hosts: {hosts}; add the Gerrit host key with " +
-                         $"'ssh-keyscan -p {o.Gerrit.Port} {o.Gerrit.Hostname} >> {o.Gerrit.KnownHosts}' " +
-                         "(then check it) or set [gerrit] host_key_fingerprint";
+            yield return new("gerrit", "known_hosts", $"{hosts}; add the Gerrit host key with " +
+                                                     $"'ssh-keyscan -p {o.Gerrit.Port} {o.Gerrit.Hostname} >> {o.Gerrit.KnownHosts}' " +
+                                                     "(then check it) or set [gerrit] host_key_fingerprint", ConfigProblem.File);
         if (o.Mqtt.Tls.CaCerts is { } ca && BrokerTls.CaProblem(ca) is { } caProblem)
-            yield return $"[mqtt] ca_certs: {caProblem}";
+            yield return new("mqtt", "ca_certs", caProblem, ConfigProblem.File);
         if (o.Mqtt.Tls is { CertFile: { } cert, KeyFile: { } certKey } && BrokerTls.ClientCertificateProblem(cert, certKey) is { } certProblem)
-            yield return $"[mqtt] certfile: {certProblem}";
+            yield return new("mqtt", "certfile", certProblem, ConfigProblem.File);
         if (o.Default.PidFile is { } pid && Path.GetDirectoryName(pid) is { } dir && !Directory.Exists(dir))
-            yield return $"[default] pidfile: directory {dir} does not exist";
+            yield return new("default", "pidfile", $"directory {dir} does not exist", ConfigProblem.File);
     }
 
     internal static string? ReadableProblem(string path)

@@ -8,10 +8,13 @@ namespace Germqtt.Config;
 /// </summary>
 internal sealed class IniReader(IDictionary<string, string?> ini, string home, string workingDirectory, Func<string, string?> environment)
 {
+    /// <summary>The environment the paths and secrets are read with.</summary>
+    public Func<string, string?> Environment => environment;
+
     private readonly Dictionary<string, string?> _values = new(ini, StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
 
-    public List<string> Errors { get; } = [];
+    public List<ConfigError> Errors { get; } = [];
 
     /// <summary>Every "section:key" asked for so far.</summary>
     public IReadOnlyCollection<string> Known => _known;
@@ -22,13 +25,10 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         return _values.TryGetValue($"{section}:{key}", out var v) && !string.IsNullOrEmpty(v) ? v : null;
     }
 
-    /// <summary>A secret: its value never appears in a message.</summary>
-    public string? Secret(string section, string key) => Optional(section, key);
-
     public string Required(string section, string key)
     {
         var value = Optional(section, key);
-        if (value is null) Errors.Add($"[{section}] {key}: is required");
+        if (value is null) Errors.Add(new(section, key, "is required", ConfigProblem.Missing));
         return value ?? "";
     }
 
@@ -38,7 +38,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         if (text is null) return fallback;
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max)
             return value;
-        Errors.Add($"[{section}] {key}: must be a whole number from {min} to {max} (got '{text}')");
+        Errors.Add(new(section, key, $"must be a whole number from {min} to {max} (got '{text}')"));
         return fallback;
     }
 
@@ -48,7 +48,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         if (text is null) return TimeSpan.FromSeconds(fallback);
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= min && value <= max)
             return TimeSpan.FromSeconds(value);
-        Errors.Add($"[{section}] {key}: must be a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)} (got '{text}')");
+        Errors.Add(new(section, key, $"must be a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)} (got '{text}')"));
         return TimeSpan.FromSeconds(fallback);
     }
 
@@ -57,7 +57,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         var initial = Seconds(section, "retry_initial", 1, 0.001);
         var max = Seconds(section, "retry_max", 60, 0.001);
         if (max < initial)
-            Errors.Add($"[{section}] retry_max: must not be less than retry_initial (got {max.TotalSeconds.ToString(CultureInfo.InvariantCulture)} < {initial.TotalSeconds.ToString(CultureInfo.InvariantCulture)})");
+            Errors.Add(new(section, "retry_max", $"must not be less than retry_initial (got {max.TotalSeconds.ToString(CultureInfo.InvariantCulture)} < {initial.TotalSeconds.ToString(CultureInfo.InvariantCulture)})"));
         return new RetryOptions(initial, max);
     }
 
@@ -78,7 +78,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
             // systemd's LoadCredential= puts files there; the directory is known only at run time.
             if (environment("CREDENTIALS_DIRECTORY") is not { Length: > 0 } directory)
             {
-                Errors.Add($"[{section}] {key}: uses $CREDENTIALS_DIRECTORY, which is not set (no LoadCredential= in the unit?)");
+                Errors.Add(new(section, key, $"uses $CREDENTIALS_DIRECTORY, which is not set (no LoadCredential= in the unit?)"));
                 return path;
             }
             path = System.IO.Path.Combine(directory, path[credentials.Length..]);
@@ -94,7 +94,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
     {
         var items = (Optional(section, key) ?? "").Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         foreach (var bad in items.Where(i => rule is not null && !rule.IsMatch(i)))
-            Errors.Add($"[{section}] {key}: must list {ruleName} (got '{bad}')");
+            Errors.Add(new(section, key, $"must list {ruleName} (got '{bad}')"));
         return items;
     }
 
@@ -107,7 +107,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
             case "true" or "yes" or "on" or "1": return true;
             case "false" or "no" or "off" or "0": return false;
             default:
-                Errors.Add($"[{section}] {key}: must be true or false (got '{text}')");
+                Errors.Add(new(section, key, $"must be true or false (got '{text}')"));
                 return fallback;
         }
     }
@@ -118,7 +118,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         if (text is null) return fallback;
         foreach (var (name, value) in choices)
             if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) return value;
-        Errors.Add($"[{section}] {key}: must be one of {string.Join(", ", choices.Select(c => c.Name))} (got '{text}')");
+        Errors.Add(new(section, key, $"must be one of {string.Join(", ", choices.Select(c => c.Name))} (got '{text}')"));
         return fallback;
     }
 
@@ -126,7 +126,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
     {
         var path = Optional(section, key) ?? fallback;
         if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
-            Errors.Add($"[{section}] {key}: must start with '/' and hold no spaces (got '{path}')");
+            Errors.Add(new(section, key, $"must start with '/' and hold no spaces (got '{path}')"));
         return path;
     }
 
@@ -134,9 +134,9 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
     {
         var topic = Optional(section, key) ?? fallback;
         if (topic.IndexOfAny(['+', '#', '\0']) >= 0)
-            Errors.Add($"[{section}] {key}: must not contain the MQTT wildcards + or # (got '{topic}')");
+            Errors.Add(new(section, key, $"must not contain the MQTT wildcards + or # (got '{topic}')"));
         else if (topic.EndsWith('/'))
-            Errors.Add($"[{section}] {key}: must not end with '/', levels are added after it (got '{topic}')");
+            Errors.Add(new(section, key, $"must not end with '/', levels are added after it (got '{topic}')"));
         return topic;
     }
 
@@ -145,7 +145,7 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         var text = Optional(section, key);
         if (text is null) return null;
         if (text.StartsWith("SHA256:", StringComparison.Ordinal) && text.Length > 7) return text;
-        Errors.Add($"[{section}] {key}: must be an OpenSSH SHA256 fingerprint like 'SHA256:…', as printed by ssh-keygen -lf (got '{text}')");
+        Errors.Add(new(section, key, $"must be an OpenSSH SHA256 fingerprint like 'SHA256:…', as printed by ssh-keygen -lf (got '{text}')"));
         return null;
     }
 
@@ -156,8 +156,8 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         {
             int colon = name.LastIndexOf(':');
             Errors.Add(colon < 0
-                ? $"{name}: is outside any [section]"
-                : $"[{name[..colon]}] {name[(colon + 1)..]}: unknown key");
+                ? ConfigError.Whole($"{name}: is outside any [section]")
+                : new(name[..colon], name[(colon + 1)..], "unknown key"));
         }
     }
 }

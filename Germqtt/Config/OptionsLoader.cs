@@ -34,11 +34,11 @@ public static class OptionsLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException([$"{fullPath}: cannot read the configuration file: {e.Message}"]);
+            throw new ConfigException([ConfigError.Whole($"{fullPath}: cannot read the configuration file: {e.Message}")]);
         }
         catch (FormatException e)
         {
-            throw new ConfigException([$"{fullPath}: not a valid INI file: {e.Message}"]);
+            throw new ConfigException([ConfigError.Whole($"{fullPath}: not a valid INI file: {e.Message}")]);
         }
 
         var reader = new IniReader(ini, home, workingDirectory, environment);
@@ -53,11 +53,9 @@ public static class OptionsLoader
         return options;
     }
 
-    /// <summary>A missing key or file of a side this run does not connect to; bad values stay errors.</summary>
-    private static bool OnlyNeededToConnect(string error, string section) =>
-        error.StartsWith($"[{section}] ", StringComparison.Ordinal) &&
-        (error.EndsWith(": is required", StringComparison.Ordinal) || error.Contains(": cannot read ", StringComparison.Ordinal) ||
-         error.StartsWith("[gerrit] key: ", StringComparison.Ordinal));
+    /// <summary>A missing key or unusable file of a side this run does not connect to; bad values stay errors.</summary>
+    private static bool OnlyNeededToConnect(ConfigError error, string section) =>
+        error.Section == section && error.Problem is ConfigProblem.Missing or ConfigProblem.File;
 
     /// <summary>Turns INI keys ("section:key") into options; files are not looked at.</summary>
     public static (GermqttOptions? Options, List<string> Errors) Parse(
@@ -66,7 +64,7 @@ public static class OptionsLoader
         var r = new IniReader(ini, home, workingDirectory, environment ?? (_ => null));
         var options = Read(r);
         r.RejectUnknownKeys();
-        return r.Errors.Count == 0 ? (options, r.Errors) : (null, r.Errors);
+        return r.Errors.Count == 0 ? (options, []) : (null, [.. r.Errors.Select(e => e.ToString())]);
     }
 
     /// <summary>Every "section:key" germqtt reads, for documentation checks.</summary>
@@ -93,7 +91,7 @@ public static class OptionsLoader
             Hostname: gerritHost,
             Port: gerritPort,
             Key: r.RequiredPath("gerrit", "key"),
-            KeyPassphrase: r.Secret("gerrit", "key_passphrase"),
+            KeyPassphrase: r.Optional("gerrit", "key_passphrase"),
             KeyPassphraseFile: r.OptionalPath("gerrit", "key_passphrase_file"),
             KnownHosts: r.PathOr("gerrit", "known_hosts", "~/.ssh/known_hosts"),
             HostKeyFingerprint: r.Fingerprint("gerrit", "host_key_fingerprint"),
@@ -126,7 +124,7 @@ public static class OptionsLoader
             Topic: r.BaseTopic("mqtt", "topic", "gerrit"),
             Keepalive: r.Seconds("mqtt", "keepalive", 60, 0, 65535),
             Username: r.Optional("mqtt", "username"),
-            Password: r.Secret("mqtt", "password"),
+            Password: r.Optional("mqtt", "password"),
             PasswordFile: r.OptionalPath("mqtt", "password_file"),
             Transport: transport,
             WebSocketPath: r.WebSocketPath("mqtt", "websocket_path", "/mqtt"),
@@ -142,12 +140,12 @@ public static class OptionsLoader
             MaxPacketSize: r.Int("mqtt", "max_packet_size", 0, 128, 268_435_455) is > 0 and var max ? max : null,
             Retry: r.Retry("mqtt"));
 
-        if ((mqtt.Password ?? mqtt.PasswordFile) is not null && mqtt.Username is null)
-            r.Errors.Add("[mqtt] password: is set but [mqtt] username is not");
+        if (Secrets.PasswordGiven(mqtt, r.Environment) && mqtt.Username is null)
+            r.Errors.Add(new("mqtt", "password", "is set but [mqtt] username is not"));
         if ((tls.CertFile is null) != (tls.KeyFile is null))
-            r.Errors.Add("[mqtt] certfile: certfile and keyfile go together (a client certificate needs its key)");
+            r.Errors.Add(new("mqtt", "certfile", "certfile and keyfile go together (a client certificate needs its key)"));
         if (!tls.Enabled && (tls.CaCerts ?? tls.CertFile ?? tls.KeyFile) is not null || !tls.Enabled && tls.Insecure)
-            r.Errors.Add("[mqtt] tls: ca_certs, certfile, keyfile and tls_insecure need tls = true");
+            r.Errors.Add(new("mqtt", "tls", "ca_certs, certfile, keyfile and tls_insecure need tls = true"));
         var filter = new FilterOptions(
             IncludeProjects: r.List("filter", "include_projects"),
             ExcludeProjects: r.List("filter", "exclude_projects"),

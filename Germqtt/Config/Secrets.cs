@@ -11,12 +11,10 @@ internal static class Secrets
     public const string PasswordVariable = "GERMQTT_MQTT_PASSWORD";
     public const string PassphraseVariable = "GERMQTT_KEY_PASSPHRASE";
 
-    public static GermqttOptions Resolve(GermqttOptions o, Func<string, string?> environment, List<string> errors)
+    public static GermqttOptions Resolve(GermqttOptions o, Func<string, string?> environment, List<ConfigError> errors)
     {
         string? password = One(environment(PasswordVariable), o.Mqtt.PasswordFile, o.Mqtt.Password, "mqtt", "password", errors);
         string? passphrase = One(environment(PassphraseVariable), o.Gerrit.KeyPassphraseFile, o.Gerrit.KeyPassphrase, "gerrit", "key_passphrase", errors);
-        if (password is not null && o.Mqtt.Username is null && !errors.Any(e => e.StartsWith("[mqtt] password:", StringComparison.Ordinal)))
-            errors.Add("[mqtt] password: is set but [mqtt] username is not");
         return o with
         {
             Mqtt = o.Mqtt with { Password = password },
@@ -24,10 +22,14 @@ internal static class Secrets
         };
     }
 
-    private static string? One(string? fromEnvironment, string? file, string? inline, string section, string key, List<string> errors)
+    /// <summary>Whether a secret is given at all, wherever from: the rules about it apply alike.</summary>
+    public static bool PasswordGiven(MqttOptions o, Func<string, string?> environment) =>
+        (o.Password ?? o.PasswordFile) is not null || !string.IsNullOrEmpty(environment(PasswordVariable));
+
+    private static string? One(string? fromEnvironment, string? file, string? inline, string section, string key, List<ConfigError> errors)
     {
         if (file is not null && inline is not null)
-            errors.Add($"[{section}] {key}_file: set either {key} or {key}_file, not both");
+            errors.Add(new(section, $"{key}_file", $"set either {key} or {key}_file, not both"));
         if (!string.IsNullOrEmpty(fromEnvironment)) return fromEnvironment;
         if (file is null) return inline;
         try
@@ -37,7 +39,7 @@ internal static class Secrets
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"[{section}] {key}_file: cannot read {file}: {e.Message.TrimEnd('.')}");
+            errors.Add(new(section, $"{key}_file", $"cannot read {file}: {e.Message.TrimEnd('.')}", ConfigProblem.File));
             return null;
         }
     }

@@ -4,25 +4,33 @@ namespace Germqtt.Events;
 
 /// <summary>
 /// The only place the two sides meet: a bounded queue that never blocks the Gerrit reader.
-/// When it is full the oldest event is dropped (and reported through <c>onOverflow</c>): blocking
-/// the reader would only move the backlog into SSH.NET's unbounded buffer, and a live firehose
-/// is worth more with its newest events.
+/// When it is full the oldest event is dropped, counted as overflowed and logged: blocking the
+/// reader would only move the backlog into SSH.NET's unbounded buffer, and a live firehose is
+/// worth more with its newest events.
 /// </summary>
 public sealed class EventBuffer
 {
-    private readonly Channel<Outgoing> _channel;
+    // Once per interval: a broker outage under load would otherwise log every event.
+    private static readonly TimeSpan OverflowLogInterval = TimeSpan.FromSeconds(10);
 
-    public EventBuffer(int capacity, Action<Outgoing> onOverflow)
+    private readonly Channel<RoutedEvent> _channel;
+    private readonly Log _log;
+    private readonly Counters _counters;
+    private long _lastOverflowLog;
+
+    public EventBuffer(int capacity, Log log, Counters counters)
     {
         Capacity = capacity;
-        _channel = Channel.CreateBounded(
+        _log = log;
+        _counters = counters;
+        _channel = Channel.CreateBounded<RoutedEvent>(
             new BoundedChannelOptions(capacity)
             {
                 FullMode = BoundedChannelFullMode.DropOldest,
                 SingleReader = false,
                 SingleWriter = false,
             },
-            onOverflow);
+            _ => OnOverflow());
     }
 
     public int Capacity { get; }
@@ -34,13 +42,23 @@ public sealed class EventBuffer
 
     public bool IsDrained => _channel.Reader.Completion.IsCompleted;
 
-    public void Add(Outgoing message) => _channel.Writer.TryWrite(message);
+    public void Add(RoutedEvent message) => _channel.Writer.TryWrite(message);
 
-    public bool TryTake(out Outgoing message) => _channel.Reader.TryRead(out message!);
+    public bool TryTake(out RoutedEvent message) => _channel.Reader.TryRead(out message!);
 
     /// <summary>True when an event can be taken; false once the buffer is complete and empty.</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancel) => _channel.Reader.WaitToReadAsync(cancel);
 
     /// <summary>No more events will be added: the reader has stopped.</summary>
     public void Complete() => _channel.Writer.TryComplete();
+
+    private void OnOverflow()
+    {
+        _counters.CountOverflowed();
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastOverflowLog);
+        if (last != 0 && now - last < OverflowLogInterval.TotalMilliseconds) return;
+        Interlocked.Exchange(ref _lastOverflowLog, now);
+        _log.Warning($"buffer full ({Capacity} events): dropping the oldest; {_counters.Overflowed} dropped so far");
+    }
 }

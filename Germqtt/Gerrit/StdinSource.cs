@@ -11,7 +11,7 @@ public sealed class StdinSource(Stream input, Log log, LineSplitter lines) : IEv
         // A read of standard input cannot be cancelled: on stop the reader is left behind, blocked.
         var reading = Task.Factory.StartNew(() => lines.Pump(input), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var stopped = Task.Delay(Timeout.Infinite, stop);
+        var stopped = Cancelled.When(stop);
         if (await Task.WhenAny(reading, stopped) == reading)
         {
             await reading;

@@ -24,16 +24,12 @@ public static class ConnectionCheck
         {
             using var session = GerritSession.Create(o, Log.Silent);
             await session.Client.ConnectAsync(cancel);
-            using var version = session.Client.CreateCommand(GerritStream.Probe);
-            version.CommandTimeout = o.ConnectTimeout;
-            await version.ExecuteAsync(cancel).WaitAsync(o.ConnectTimeout, cancel);
-            return version.ExitStatus == 0
-                ? $"OK ({version.Result.Trim()})"
-                : $"FAILED: `{GerritStream.Probe}` failed: {version.Error.Trim()}";
+            var (ok, text) = await VersionProbe.RunAsync(session.Client, o.ConnectTimeout, cancel);
+            return ok ? $"OK ({text})" : $"FAILED: `{VersionProbe.Command}` failed: {text}";
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {
-            return "FAILED: " + GerritStream.Describe(e).Reason;
+            return "FAILED: " + StreamEnd.Describe(e).Reason;
         }
     }
 
@@ -44,11 +40,8 @@ public static class ConnectionCheck
             using var client = new MqttClientFactory().CreateMqttClient();
             var status = new StatusDocument(o.Gerrit.Endpoint, DateTimeOffset.UtcNow);
             await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(o.Mqtt, status, new BrokerSocket(), o.Mqtt.ClientId + "-check"), cancel);
-            var probe = new MqttApplicationMessageBuilder().WithTopic($"{o.Mqtt.StatusTopic}/check").WithPayload("check"u8.ToArray())
-                .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            bounded.CancelAfter(o.Mqtt.PublishTimeout);
-            var published = await client.PublishAsync(probe, bounded.Token);
+            var published = await BrokerConnection.PublishAsync(client, $"{o.Mqtt.StatusTopic}/check", "check"u8.ToArray(), retain: false,
+                o.Mqtt.PublishTimeout, cancel);
             await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cancel);
             return published.IsSuccess ? "OK" : $"FAILED: the broker refused a publish to {o.Mqtt.StatusTopic}/check: {published.ReasonCode}";
         }

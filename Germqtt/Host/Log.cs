@@ -23,7 +23,7 @@ public sealed class Log(LogLevel minimum, TextWriter writer, bool journal, Func<
     public void Warning(string message) => Write(LogLevel.Warning, message);
     public void Error(string message) => Write(LogLevel.Error, message);
 
-    private void Write(LogLevel level, string message)
+    public void Write(LogLevel level, string message)
     {
         if (!IsEnabled(level)) return;
         // A record is one journal entry: a multi-line exception text must not split it.
@@ -60,7 +60,7 @@ public sealed class Log(LogLevel minimum, TextWriter writer, bool journal, Func<
         {
             case "debug": level = LogLevel.Debug; return true;
             case "info": level = LogLevel.Info; return true;
-            case "warning" or "warn": level = LogLevel.Warning; return true;
+            case "warning": level = LogLevel.Warning; return true;
             case "error": level = LogLevel.Error; return true;
             default: level = LogLevel.Info; return false;
         }

@@ -16,7 +16,7 @@ public sealed class PidFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException([$"[default] pidfile: cannot write {path}: {e.Message.TrimEnd('.')}"]);
+            throw new ConfigException([new("default", "pidfile", $"cannot write {path}: {e.Message.TrimEnd('.')}", ConfigProblem.File)]);
         }
         return new PidFile(path);
     }

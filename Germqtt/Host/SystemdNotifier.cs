@@ -32,6 +32,23 @@ public sealed class SystemdNotifier : IDisposable
         return TimeSpan.FromMicroseconds(usec / 2.0);
     }
 
+    /// <summary>WatchdogSec= in the unit: proves the process is alive at half the interval systemd allows, until stopped.</summary>
+    public async Task FeedWatchdogAsync(CancellationToken stop)
+    {
+        if (WatchdogInterval() is not { } interval) return;
+        try
+        {
+            while (true)
+            {
+                Notify("WATCHDOG=1");
+                await Task.Delay(interval, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     public void Notify(string state)
     {
         if (_socket is null) return;

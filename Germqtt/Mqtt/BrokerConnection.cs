@@ -45,13 +45,17 @@ public static class BrokerConnection
         return connected;
     }
 
-    /// <summary>A retained QoS 1 publish for the status topics, bounded by the publish timeout.</summary>
-    public static async Task PublishRetainedAsync(IMqttClient client, string topic, byte[] payload, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>
+    /// A QoS 1 publish of a document about germqtt (status, stats, --check), bounded by the publish
+    /// timeout: MQTTnet's own publish would wait for a frozen broker forever.
+    /// </summary>
+    public static async Task<MqttClientPublishResult> PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain,
+        TimeSpan timeout, CancellationToken cancel)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         bounded.CancelAfter(timeout);
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).Build();
-        await client.PublishAsync(message, bounded.Token);
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build();
+        return await client.PublishAsync(message, bounded.Token);
     }
 }

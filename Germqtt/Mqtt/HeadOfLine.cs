@@ -16,12 +16,12 @@ internal sealed class HeadOfLine
     /// <summary>Sessions in a row that may end on one event before it is set aside.</summary>
     public const int Tries = 3;
 
-    private Outgoing? _suspect;
+    private RoutedEvent? _suspect;
 
     public int Strikes { get; private set; }
 
     /// <summary>A session ended with <paramref name="head"/> in flight; true when it has used up its tries.</summary>
-    public bool Strike(Outgoing head)
+    public bool Strike(RoutedEvent head)
     {
         // By reference: two events with the same topic and bytes are still two events.
         if (!ReferenceEquals(head, _suspect))

@@ -18,8 +18,7 @@ public sealed class MqttPublisher(
     Counters counters,
     ConnectionStatus status,
     StatusDocument statusDocument,
-    EventBuffer buffer,
-    Func<TimeSpan, CancellationToken, Task> delay) : IEventSink
+    EventBuffer buffer) : IEventSink
 {
     private volatile IMqttClient? _current;
 
@@ -31,7 +30,7 @@ public sealed class MqttPublisher(
     {
         try
         {
-            await BrokerConnection.PublishRetainedAsync(client, options.StatusTopic, document, options.PublishTimeout, cancel);
+            await BrokerConnection.PublishAsync(client, options.StatusTopic, document, retain: true, options.PublishTimeout, cancel);
         }
         catch (Exception e) when (!cancel.IsCancellationRequested && client.IsConnected)
         {
@@ -45,7 +44,7 @@ public sealed class MqttPublisher(
         if (_current is not { } client) return;
         try
         {
-            await BrokerConnection.PublishRetainedAsync(client, $"{options.StatusTopic}/{subtopic}", payload, options.PublishTimeout, cancel);
+            await BrokerConnection.PublishAsync(client, $"{options.StatusTopic}/{subtopic}", payload, retain: true, options.PublishTimeout, cancel);
         }
         // A bounded publish that timed out is cancelled too; only the caller's own cancellation ends it.
         catch (Exception e) when (!cancel.IsCancellationRequested)
@@ -56,7 +55,7 @@ public sealed class MqttPublisher(
     }
 
     // Taken from the buffer but not yet acknowledged by the broker, oldest first.
-    private readonly List<Outgoing> _unacknowledged = [];
+    private readonly List<RoutedEvent> _unacknowledged = [];
     private readonly MqttClientFactory _factory = new();
     private readonly HeadOfLine _headOfLine = new();
 
@@ -66,64 +65,57 @@ public sealed class MqttPublisher(
     private bool NothingLeft => buffer.IsDrained && _unacknowledged.Count == 0;
 
     /// <summary>Runs until the buffer is complete and delivered, or <paramref name="deadline"/> is cancelled.</summary>
-    public async Task RunAsync(CancellationToken deadline)
+    public Task RunAsync(CancellationToken deadline)
     {
-        var backoff = new Backoff(options.Retry);
-        while (!deadline.IsCancellationRequested)
+        var loop = new ReconnectLoop($"mqtt {options.Endpoint}", options.Retry, log, e => ConnectionEnd.Warning(Describe(e)), counters.CountMqttReconnect)
         {
-            long connectedAt = 0;
-            string failure;
-            using (var client = _factory.CreateMqttClient())
-            {
-                // Before connecting: MQTTnet's packet inspection fails on a packet whose reading began without it.
-                if (options.Qos == MqttQualityOfServiceLevel.ExactlyOnce) ReleaseOrder.Attach(client, options.PublishTimeout);
-                // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it. Attached
-                // before connecting, so that a drop right after the CONNACK is not missed while idle.
-                var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                client.DisconnectedAsync += _ =>
-                {
-                    lost.TrySetResult();
-                    return Task.CompletedTask;
-                };
-                PublishSession? session = null;
-                try
-                {
-                    var socket = new BrokerSocket();
-                    var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument, socket), deadline);
-                    connectedAt = Environment.TickCount64;
-                    log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
-                    await PublishStateAsync(client, statusDocument.Online(), deadline);
-                    _current = client;
-                    status.SetMqtt(!lost.Task.IsCompleted);
-                    session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected),
-                        MaxPacketSize(connected), SetAside, socket, lost.Task);
-                    await session.RunAsync(deadline);
-                    _current = null;
-                    // A clean stop says so itself: the broker sends the will only for an unclean end.
-                    await PublishStateAsync(client, statusDocument.Offline(), deadline);
-                    await DisconnectAsync(client);
-                    return;
-                }
-                catch (Exception) when (deadline.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception e)
-                {
-                    failure = Describe(e) + StrikeHead(session, e);
-                }
-                finally
-                {
-                    _current = null;
-                    status.SetMqtt(false);
-                }
-            }
+            Detail = () => $"; {Undelivered} events waiting",
+            WaitToRetry = WaitToRetryAsync,
+        };
+        return loop.RunAsync(ConnectionAsync, deadline);
+    }
 
-            if (connectedAt != 0) backoff.SucceededFor(TimeSpan.FromMilliseconds(Environment.TickCount64 - connectedAt));
-            TimeSpan wait = backoff.Next();
-            counters.CountMqttReconnect();
-            log.Warning($"mqtt {options.Endpoint}: {failure}; {Undelivered} events waiting; reconnect attempt {backoff.Attempt} in {wait.TotalSeconds:0.###}s");
-            if (!await WaitToRetryAsync(wait, deadline)) break;
+    /// <summary>One connection to the broker; null once everything is delivered, or why it ended.</summary>
+    private async Task<ConnectionEnd?> ConnectionAsync(ConnectionClock clock, CancellationToken deadline)
+    {
+        using var client = _factory.CreateMqttClient();
+        // Before connecting: MQTTnet's packet inspection fails on a packet whose reading began without it.
+        if (options.Qos == MqttQualityOfServiceLevel.ExactlyOnce) ReleaseOrder.Attach(client, options.PublishTimeout);
+        // Only a signal: reconnecting from MQTTnet's own event handler can deadlock it. Attached
+        // before connecting, so that a drop right after the CONNACK is not missed while idle.
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ =>
+        {
+            lost.TrySetResult();
+            return Task.CompletedTask;
+        };
+        PublishSession? session = null;
+        try
+        {
+            var socket = new BrokerSocket();
+            var connected = await BrokerConnection.ConnectAsync(client, BrokerConnection.Options(options, statusDocument, socket), deadline);
+            clock.Start();
+            log.Info($"mqtt {options.Endpoint}: connected as client id {options.ClientId}");
+            await PublishStateAsync(client, statusDocument.Online(), deadline);
+            _current = client;
+            status.SetMqtt(!lost.Task.IsCompleted);
+            session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected),
+                MaxPacketSize(connected), SetAside, socket, lost.Task);
+            await session.RunAsync(deadline);
+            _current = null;
+            // A clean stop says so itself: the broker sends the will only for an unclean end.
+            await PublishStateAsync(client, statusDocument.Offline(), deadline);
+            await DisconnectAsync(client);
+            return null;
+        }
+        catch (Exception e) when (!deadline.IsCancellationRequested)
+        {
+            return ConnectionEnd.Warning(Describe(e) + StrikeHead(session, e));
+        }
+        finally
+        {
+            _current = null;
+            status.SetMqtt(false);
         }
     }
 
@@ -133,7 +125,7 @@ public sealed class MqttPublisher(
         try
         {
             // While stopping with nothing left to deliver there is nothing to wait for.
-            var pause = delay(wait, deadline);
+            var pause = Task.Delay(wait, deadline);
             await (_unacknowledged.Count == 0 ? Task.WhenAny(pause, buffer.Drained) : pause);
         }
         catch (OperationCanceledException)
@@ -161,7 +153,7 @@ public sealed class MqttPublisher(
     }
 
     /// <summary>An event the broker will not take: logged and counted, and the events behind it move on.</summary>
-    private void SetAside(Outgoing message, string reason)
+    private void SetAside(RoutedEvent message, string reason)
     {
         counters.CountRejected();
         log.Warning($"mqtt {options.Endpoint}: set aside the event for '{message.Topic}' ({message.Payload.Length} bytes): {reason}; counted as rejected");

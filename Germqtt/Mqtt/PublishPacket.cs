@@ -8,7 +8,7 @@ namespace Germqtt.Mqtt;
 public static class PublishPacket
 {
     /// <summary>Fixed header, topic, packet identifier, (MQTT 5) an empty property list, and the payload.</summary>
-    public static long Size(Outgoing message, MqttQualityOfServiceLevel qos, MqttProtocolVersion protocol)
+    public static long Size(RoutedEvent message, MqttQualityOfServiceLevel qos, MqttProtocolVersion protocol)
     {
         long remaining = 2 + Encoding.UTF8.GetByteCount(message.Topic)
                          + (qos == MqttQualityOfServiceLevel.AtMostOnce ? 0 : 2)

@@ -20,18 +20,17 @@ internal sealed class PublishSession(
     Log log,
     Counters counters,
     EventBuffer buffer,
-    List<Outgoing> unacknowledged,
+    List<RoutedEvent> unacknowledged,
     int window,
     long? maxPacketSize,
-    Action<Outgoing, string> setAside,
+    Action<RoutedEvent, string> setAside,
     BrokerSocket socket,
     Task connectionLost)
 {
     private readonly Queue<(Task<MqttClientPublishResult> Ack, long SentAt)> _inFlight = new();
     private long _headSentAt;
     private volatile bool _overdue;
-    // Events sent since the loop last waited.
-    private int _run;
+    private int _sentSinceWait;
 
     // Events left from a broken connection, still to be sent one at a time.
     private int _resending = unacknowledged.Count;
@@ -62,7 +61,7 @@ internal sealed class PublishSession(
     private async Task PublishAllAsync(CancellationToken cancel)
     {
         // Stands in for a wait that does not apply right now; ends with the session.
-        Task never = Task.Delay(Timeout.Infinite, cancel);
+        Task never = Cancelled.When(cancel);
         while (true)
         {
             Retire();
@@ -70,12 +69,12 @@ internal sealed class PublishSession(
             if (room && NextToSend() is { } next)
             {
                 // The first event of a run leaves at once; from the second on they are batched.
-                if (++_run == 2) socket.Cork(true);
+                if (++_sentSinceWait == 2) socket.Cork(true);
                 Send(next, cancel);
                 continue;
             }
-            if (_run > 1) socket.Cork(false);
-            _run = 0;
+            if (_sentSinceWait > 1) socket.Cork(false);
+            _sentSinceWait = 0;
             if (_inFlight.Count == 0 && buffer.IsDrained) return;
             // Wake on an acknowledgement, on a new event while the window has room, or when the
             // broker goes away: an idle publisher notices at once, not with the next event.
@@ -87,7 +86,7 @@ internal sealed class PublishSession(
         }
     }
 
-    private Outgoing? NextToSend()
+    private RoutedEvent? NextToSend()
     {
         while (true)
         {
@@ -107,7 +106,7 @@ internal sealed class PublishSession(
         }
     }
 
-    private void Send(Outgoing message, CancellationToken cancel)
+    private void Send(RoutedEvent message, CancellationToken cancel)
     {
         var mqttMessage = new MqttApplicationMessageBuilder()
             .WithTopic(message.Topic)
@@ -136,7 +135,7 @@ internal sealed class PublishSession(
         }
     }
 
-    private void Accept(MqttClientPublishResult result, Outgoing message)
+    private void Accept(MqttClientPublishResult result, RoutedEvent message)
     {
         if (result.IsSuccess)
         {
