@@ -1,4 +1,4 @@
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Host;
 
 public class BackoffTests
 {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>
 /// germqtt as a Unix filter (--stdin, --dry-run) and as a process that may be signalled at any

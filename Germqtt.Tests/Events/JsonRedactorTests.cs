@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Events;
 
 public class JsonRedactorTests
 {

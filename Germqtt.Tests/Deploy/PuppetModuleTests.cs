@@ -5,7 +5,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Deploy;
 
 /// <summary>
 /// The Puppet modules under puppet/ as their users meet them, without applying anything:

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration.Ini;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Config;
 
 public class OptionsLoaderTests
 {
@@ -144,7 +144,7 @@ public class OptionsLoaderTests
     public void Secrets_come_from_the_environment_then_a_file_then_the_key()
     {
         File.WriteAllText(Path.Combine(_dir, "pw"), "from-file\n");
-        GenerateKey(Path.Combine(_dir, "id"));
+        TestKeys.Generate(Path.Combine(_dir, "id"));
         File.WriteAllText(Path.Combine(_dir, "known_hosts"), "");
         string ini = Minimal.Replace("/keys/id", "id") + "\n[gerrit]\nknown_hosts = known_hosts\n[mqtt]\nusername = u\n";
         Assert.That(OptionsLoader.Load(Write(ini + "password = inline\n"), _dir, _dir, _ => null).Mqtt.Password, Is.EqualTo("inline"));
@@ -168,7 +168,7 @@ public class OptionsLoaderTests
     [Test]
     public void A_secret_given_twice_or_in_an_unreadable_file_is_an_error_that_does_not_show_it()
     {
-        GenerateKey(Path.Combine(_dir, "id"));
+        TestKeys.Generate(Path.Combine(_dir, "id"));
         File.WriteAllText(Path.Combine(_dir, "known_hosts"), "");
         var path = Write(Minimal.Replace("/keys/id", "id") + "\n[gerrit]\nknown_hosts = known_hosts\nkey_passphrase_file = nope\n" +
                          "[mqtt]\nusername = u\npassword = hunter2-inline\npassword_file = pw\n");
@@ -301,7 +301,7 @@ public class OptionsLoaderTests
     [Test]
     public void A_valid_file_with_a_real_key_loads()
     {
-        GenerateKey(Path.Combine(_dir, "id_ed25519"));
+        TestKeys.Generate(Path.Combine(_dir, "id_ed25519"));
         File.WriteAllText(Path.Combine(_dir, "known_hosts"), "");
         var path = Write(Minimal.Replace("/keys/id", "~/id_ed25519") + "\n[gerrit]\nknown_hosts = ~/known_hosts\n");
         var o = OptionsLoader.Load(path, _dir, "/");
@@ -311,7 +311,7 @@ public class OptionsLoaderTests
     [Test]
     public void A_pinned_fingerprint_needs_no_known_hosts_file()
     {
-        GenerateKey(Path.Combine(_dir, "id_ed25519"));
+        TestKeys.Generate(Path.Combine(_dir, "id_ed25519"));
         var path = Write(Minimal.Replace("/keys/id", "id_ed25519") +
                          $"\n[gerrit]\nknown_hosts = {_dir}/absent\nhost_key_fingerprint = SHA256:abc\n");
         Assert.That(OptionsLoader.Load(path, _dir, _dir).Gerrit.HostKeyFingerprint, Is.EqualTo("SHA256:abc"));
@@ -322,13 +322,5 @@ public class OptionsLoaderTests
         var path = Path.Combine(_dir, "germqtt.ini");
         File.WriteAllText(path, ini);
         return path;
-    }
-
-    internal static void GenerateKey(string path, string type = "ed25519", string format = "")
-    {
-        string[] args = ["-q", "-t", type, "-N", "", "-C", "", "-f", path, .. format.Length > 0 ? new[] { "-m", format } : []];
-        using var p = Process.Start(new ProcessStartInfo("ssh-keygen", args) { RedirectStandardOutput = true })!;
-        p.WaitForExit();
-        Assert.That(p.ExitCode, Is.Zero, "ssh-keygen");
     }
 }

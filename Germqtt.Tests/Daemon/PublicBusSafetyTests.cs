@@ -3,7 +3,7 @@ using System.Text.Json;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>The bus is public and anonymously readable: nothing private reaches it by default.</summary>
 public class PublicBusSafetyTests : DaemonTestBase

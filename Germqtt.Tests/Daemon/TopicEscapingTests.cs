@@ -2,7 +2,7 @@ using System.Text;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>
 /// Names a broker refuses in a topic, against the real Mosquitto: it closes the connection of a

@@ -5,7 +5,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Deploy;
 
 /// <summary>
 /// Both modules applied by `puppet apply` into a throwaway root, then the real daemons started

@@ -1,6 +1,6 @@
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>germqtt --check: one line per side, OK or why not; exit 0 only when both are OK.</summary>
 public class ConnectionCheckTests : DaemonTestBase
@@ -28,7 +28,7 @@ public class ConnectionCheckTests : DaemonTestBase
     public async Task A_wrong_host_key_is_named()
     {
         string other = Path.Combine(Gerrit.Dir, $"other-{Guid.NewGuid():N}");
-        OptionsLoaderTests.GenerateKey(other);
+        TestKeys.Generate(other);
         string hosts = Path.Combine(Gerrit.Dir, $"hosts-{Guid.NewGuid():N}");
         File.WriteAllText(hosts, $"[127.0.0.1]:{Gerrit.Port} {File.ReadAllText(other + ".pub")}");
         var (exit, lines) = await CheckAsync(s => s["gerrit"]["known_hosts"] = hosts);
@@ -41,7 +41,7 @@ public class ConnectionCheckTests : DaemonTestBase
     public async Task A_key_Gerrit_refuses_is_named()
     {
         string other = Path.Combine(Gerrit.Dir, $"other-{Guid.NewGuid():N}");
-        OptionsLoaderTests.GenerateKey(other);
+        TestKeys.Generate(other);
         var (exit, lines) = await CheckAsync(s => s["gerrit"]["key"] = other);
         Assert.That(lines[0], Is.EqualTo($"gerrit {Gerrit.Host}:{Gerrit.Port}: FAILED: authentication failed: Permission denied (publickey)."));
         Assert.That(exit, Is.EqualTo(69));

@@ -1,6 +1,6 @@
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>
 /// scripts/bench stays runnable by anyone: a tiny run of every subject goes through the whole

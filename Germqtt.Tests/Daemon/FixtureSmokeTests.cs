@@ -2,7 +2,7 @@ using System.Text;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>The test Gerrit behaves like Gerrit for a plain OpenSSH client; no germqtt code involved.</summary>
 [TestFixture, NonParallelizable]

@@ -1,7 +1,7 @@
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>The broker crashes, freezes or is not there yet: germqtt keeps reading and loses nothing it can keep.</summary>
 public class BrokerOutageTests : DaemonTestBase

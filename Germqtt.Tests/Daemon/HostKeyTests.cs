@@ -1,7 +1,7 @@
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>germqtt talks only to the Gerrit whose host key it knows.</summary>
 public class HostKeyTests : DaemonTestBase
@@ -50,7 +50,7 @@ public class HostKeyTests : DaemonTestBase
     public async Task A_different_host_key_is_refused_showing_its_fingerprint_and_the_line_to_add()
     {
         string other = Path.Combine(Gerrit.Dir, $"other-{Guid.NewGuid():N}");
-        OptionsLoaderTests.GenerateKey(other);
+        TestKeys.Generate(other);
         string impostor = File.ReadAllText(other + ".pub").Trim();
         string hosts = HostsFile($"[127.0.0.1]:{Gerrit.Port} {impostor}");
 

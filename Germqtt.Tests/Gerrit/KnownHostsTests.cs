@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Gerrit;
 
 public class KnownHostsTests
 {
@@ -24,7 +24,7 @@ public class KnownHostsTests
     private (byte[] Blob, string TypeAndKey) HostKey(string type)
     {
         string path = Path.Combine(_dir, type);
-        OptionsLoaderTests.GenerateKey(path, type);
+        TestKeys.Generate(path, type);
         var fields = File.ReadAllText(path + ".pub").Split(' ');
         return (Convert.FromBase64String(fields[1]), $"{fields[0]} {fields[1]}");
     }

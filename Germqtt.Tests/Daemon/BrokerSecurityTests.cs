@@ -1,7 +1,7 @@
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>
 /// The broker however the firehose exposes it: TLS, client certificates, websockets, secure

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>germqtt under systemd Type=notify, with a datagram socket standing in for systemd.</summary>
 public class SystemdNotifyTests : DaemonTestBase

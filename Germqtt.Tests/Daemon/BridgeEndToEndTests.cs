@@ -1,7 +1,7 @@
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>The bridge as a user runs it: real germqtt process, real sshd as Gerrit, real Mosquitto.</summary>
 public class BridgeEndToEndTests : DaemonTestBase
@@ -44,7 +44,7 @@ public class BridgeEndToEndTests : DaemonTestBase
     public async Task Private_keys_of_each_type_and_format_log_in(string type, string format)
     {
         string key = Path.Combine(Gerrit.Dir, $"user-{type}-{format}-{Guid.NewGuid():N}");
-        OptionsLoaderTests.GenerateKey(key, type, format);
+        TestKeys.Generate(key, type, format);
         File.AppendAllText(Path.Combine(Gerrit.Dir, "authorized_keys"), File.ReadAllText(key + ".pub"));
         string topic = RunningBridge.UniqueTopic();
         await using var probe = await MqttProbe.StartAsync(Broker, $"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>
 /// The live event page in a real headless Chromium, loaded from a mosquitto that runs the

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Deploy;
 
 /// <summary>
 /// germqtt(1), as `man` shows it: scripts/manpage writes it from README.md, and these tests read

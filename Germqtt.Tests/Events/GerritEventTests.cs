@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Events;
 
 public class GerritEventTests
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>What an operator of a public firehose uses: status, counters, filters, dry run, connection check.</summary>
 public class OperatorTests : DaemonTestBase

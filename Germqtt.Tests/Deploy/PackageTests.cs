@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Deploy;
 
 /// <summary>
 /// What scripts/package ships: the NativeAOT binary, run as operators run it (no `dotnet`), and

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>
 /// The publisher against faults injected by an in-process broker: one event the broker will not

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Deploy;
 
 /// <summary>
 /// The .deb passes lintian, Debian's own package checker, with no error and no warning; what

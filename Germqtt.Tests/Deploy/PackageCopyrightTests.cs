@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Germqtt.Tests.Fixtures;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Deploy;
 
 /// <summary>
 /// The package's copyright file (scripts/debian/copyright, machine-readable format) covers every

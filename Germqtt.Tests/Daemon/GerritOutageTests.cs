@@ -1,7 +1,7 @@
 using Germqtt.Tests.Fixtures;
 using MQTTnet.Protocol;
 
-namespace Germqtt.Tests;
+namespace Germqtt.Tests.Daemon;
 
 /// <summary>Gerrit drops the session, freezes, refuses, or rejects the key: germqtt comes back, without a tight loop or a leak.</summary>
 public class GerritOutageTests : DaemonTestBase
@@ -114,7 +114,7 @@ public class GerritOutageTests : DaemonTestBase
     public async Task A_key_Gerrit_does_not_accept_is_reported_and_retried_with_backoff()
     {
         string otherKey = Path.Combine(Gerrit.Dir, $"other-{Guid.NewGuid():N}");
-        OptionsLoaderTests.GenerateKey(otherKey);
+        TestKeys.Generate(otherKey);
         await using var bridge = GermqttProcess.Start("--config", Config(RunningBridge.UniqueTopic(), s => s["gerrit"]["key"] = otherKey));
         await bridge.WaitForOutputAsync(l => l.Contains("reconnect attempt 3"), Wait);
         var failures = bridge.StdErr.Where(l => l.Contains("reconnect attempt")).ToList();
