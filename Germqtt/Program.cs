@@ -49,7 +49,8 @@ root.Validators.Add(result =>
 
 root.SetAction(async (parsed, _) =>
 {
-    Log.TryParseLevel(parsed.GetValue(logLevelOption), out var level);
+    // The parser already accepts only the known levels.
+    if (!Log.TryParseLevel(parsed.GetValue(logLevelOption), out var level)) level = LogLevel.Info;
     var log = Log.ForProcess(level);
     string path = parsed.GetValue(configOption) ?? parsed.GetValue(configArgument) ?? "/etc/germqtt.ini";
     string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);

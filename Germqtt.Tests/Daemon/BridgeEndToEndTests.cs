@@ -133,7 +133,7 @@ public class BridgeEndToEndTests : DaemonTestBase
         {
             await using var bridge = GermqttProcess.Start("--config", IniFile.ForBridge(Gerrit, Broker));
             string line = await bridge.WaitForOutputAsync(l => l.Contains(TestGerrit.DefaultRefusal), Wait);
-            Assert.That(line, Does.Contain("error:").And.Contain($"gerrit {Gerrit.Host}:{Gerrit.Port}: `gerrit stream-events` failed"));
+            Assert.That(line, Does.Contain("error:").And.Contain($"gerrit {TestGerrit.Host}:{Gerrit.Port}: `gerrit stream-events` failed"));
         }
         finally
         {

@@ -32,7 +32,7 @@ public class BrokerOutageTests : DaemonTestBase
     }
 
     /// <summary>RunningBridge waits for the Gerrit side; a broker frozen before its CONNACK would test the connect timeout instead.</summary>
-    private async Task MqttConnectedAsync(GermqttProcess bridge) =>
+    private static async Task MqttConnectedAsync(GermqttProcess bridge) =>
         await bridge.WaitForOutputAsync(l => l.Contains("mqtt 127.0.0.1") && l.Contains("connected as"), Wait);
 
     private string Config(string topic, int qos = 1, Action<Dictionary<string, Dictionary<string, string>>>? tweak = null) =>
@@ -60,9 +60,9 @@ public class BrokerOutageTests : DaemonTestBase
         await Broker.RestartAsync();
         await probe.ReconnectUntilAsync(Wait);
         Gerrit.Emit("""{"type":"sentinel","project":"end"}""");
-        await Eventually.UntilAsync(() => probe.Messages.Any(m => m.Topic.EndsWith("/sentinel")), Wait, "the last event", probe.Describe);
+        await Eventually.UntilAsync(() => probe.Messages.Any(m => m.Topic.EndsWith("/sentinel", StringComparison.Ordinal)), Wait, "the last event", probe.Describe);
 
-        var firstSeen = probe.Messages.Where(m => !m.Topic.EndsWith("/sentinel")).Select(Outage.Sequence).Distinct().ToList();
+        var firstSeen = probe.Messages.Where(m => !m.Topic.EndsWith("/sentinel", StringComparison.Ordinal)).Select(Outage.Sequence).Distinct().ToList();
         // A broker may acknowledge a message and die before passing it on: those, and only those,
         // can be missing. How many depends on how far the subscriber lagged behind the broker, not
         // on germqtt, so it is not bounded here; each must be one the broker's log shows it

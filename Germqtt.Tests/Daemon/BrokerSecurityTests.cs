@@ -167,7 +167,7 @@ public class BrokerSecurityTests
         bridge.Signal(Signals.SIGTERM);
         await bridge.WaitForExitAsync(Wait);
         Assert.That(bridge.StdErr, Has.Some.Contains("rejected=1"));
-        Assert.That(probe.Messages.Where(m => m.Topic.StartsWith("denied/")), Is.Empty);
+        Assert.That(probe.Messages.Where(m => m.Topic.StartsWith("denied/", StringComparison.Ordinal)), Is.Empty);
     }
 
     [Test]

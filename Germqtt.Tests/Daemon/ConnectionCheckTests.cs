@@ -18,8 +18,8 @@ public class ConnectionCheckTests : DaemonTestBase
         var (exit, lines) = await CheckAsync();
         Assert.That(lines, Is.EqualTo(new[]
         {
-            $"gerrit {Gerrit.Host}:{Gerrit.Port}: OK (gerrit version 3.10.1-test)",
-            $"mqtt {Broker.Host}:{Broker.Port}: OK",
+            $"gerrit {TestGerrit.Host}:{Gerrit.Port}: OK (gerrit version 3.10.1-test)",
+            $"mqtt {Mosquitto.Host}:{Broker.Port}: OK",
         }));
         Assert.That(exit, Is.Zero);
     }
@@ -32,7 +32,7 @@ public class ConnectionCheckTests : DaemonTestBase
         string hosts = Path.Combine(Gerrit.Dir, $"hosts-{Guid.NewGuid():N}");
         File.WriteAllText(hosts, $"[127.0.0.1]:{Gerrit.Port} {File.ReadAllText(other + ".pub")}");
         var (exit, lines) = await CheckAsync(s => s["gerrit"]["known_hosts"] = hosts);
-        Assert.That(lines[0], Does.StartWith($"gerrit {Gerrit.Host}:{Gerrit.Port}: FAILED: host key ssh-ed25519 {Gerrit.HostFingerprint} is not trusted"));
+        Assert.That(lines[0], Does.StartWith($"gerrit {TestGerrit.Host}:{Gerrit.Port}: FAILED: host key ssh-ed25519 {Gerrit.HostFingerprint} is not trusted"));
         Assert.That(lines[1], Does.EndWith(": OK"));
         Assert.That(exit, Is.EqualTo(69));
     }
@@ -43,7 +43,7 @@ public class ConnectionCheckTests : DaemonTestBase
         string other = Path.Combine(Gerrit.Dir, $"other-{Guid.NewGuid():N}");
         TestKeys.Generate(other);
         var (exit, lines) = await CheckAsync(s => s["gerrit"]["key"] = other);
-        Assert.That(lines[0], Is.EqualTo($"gerrit {Gerrit.Host}:{Gerrit.Port}: FAILED: authentication failed: Permission denied (publickey)."));
+        Assert.That(lines[0], Is.EqualTo($"gerrit {TestGerrit.Host}:{Gerrit.Port}: FAILED: authentication failed: Permission denied (publickey)."));
         Assert.That(exit, Is.EqualTo(69));
     }
 

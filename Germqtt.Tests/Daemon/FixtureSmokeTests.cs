@@ -165,7 +165,7 @@ public sealed class FixtureSmokeGerritTests
 
         Assert.That(File.ReadAllText(path), Is.EqualTo(
             "[default]\npidfile = /tmp/x.pid\n\n"
-            + $"[gerrit]\nusername = {gerrit.Username}\nhostname = 127.0.0.1\nport = {gerrit.Port}\n"
+            + $"[gerrit]\nusername = {TestGerrit.Username}\nhostname = 127.0.0.1\nport = {gerrit.Port}\n"
             + $"key = {gerrit.KeyPath}\nknown_hosts = {gerrit.KnownHostsPath}\n\n"
             + $"[mqtt]\nhostname = 127.0.0.1\nport = {broker.Port}\ntopic = t\nqos = 1\n"));
     }
@@ -174,7 +174,7 @@ public sealed class FixtureSmokeGerritTests
     [
         "-n", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
         "-o", $"UserKnownHostsFile={gerrit.KnownHostsPath}", "-o", "GlobalKnownHostsFile=/dev/null",
-        "-i", gerrit.KeyPath, "-p", gerrit.Port.ToString(), $"{gerrit.Username}@{gerrit.Host}",
+        "-i", gerrit.KeyPath, "-p", gerrit.Port.ToString(), $"{TestGerrit.Username}@{TestGerrit.Host}",
         .. command,
     ];
 
@@ -203,7 +203,7 @@ public sealed class FixtureSmokeMqttTests
         byte[] payload = [0x00, 0xFF, 0xC3, 0x28, (byte)'\n', (byte)'{', (byte)'}', 0x7F];
         string file = Path.Combine(broker.Dir, "payload.bin");
         await File.WriteAllBytesAsync(file, payload);
-        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "smoke/bytes/#");
+        await using var probe = await MqttProbe.StartAsync(Mosquitto.Host, broker.Port, "smoke/bytes/#");
 
         await PublishAsync("smoke/bytes/a", "-f", file, "-q", "1");
 
@@ -218,7 +218,7 @@ public sealed class FixtureSmokeMqttTests
     public async Task Probe_SeesTheRetainFlagOfAStoredMessage()
     {
         await PublishAsync("smoke/retained", "-m", "kept", "-r", "-q", "1");
-        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "smoke/retained");
+        await using var probe = await MqttProbe.StartAsync(Mosquitto.Host, broker.Port, "smoke/retained");
 
         await probe.WaitForCountAsync(1, Deadline);
         var got = probe.Messages.Single();
@@ -234,7 +234,7 @@ public sealed class FixtureSmokeMqttTests
     [Test]
     public async Task Broker_KilledAndRestarted_ServesTheSamePortAgain()
     {
-        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "smoke/restart");
+        await using var probe = await MqttProbe.StartAsync(Mosquitto.Host, broker.Port, "smoke/restart");
         int port = broker.Port, oldPid = broker.Pid;
 
         broker.Kill();
@@ -272,5 +272,5 @@ public sealed class FixtureSmokeMqttTests
 
     private Task<ProcessResult> PublishAsync(string topic, params string[] options) =>
         ProcessRunner.RunAsync("mosquitto_pub",
-            ["-h", broker.Host, "-p", broker.Port.ToString(), "-V", "mqttv311", "-t", topic, .. options], Deadline);
+            ["-h", Mosquitto.Host, "-p", broker.Port.ToString(), "-V", "mqttv311", "-t", topic, .. options], Deadline);
 }

@@ -74,7 +74,7 @@ public class LivePageTests
         gerrit.Emit([.. samples, last]);
         await page.WaitForRowAsync(r => r.Project == "mediawiki/last", "the last mediawiki event");
 
-        var expected = samples.Select(Expected).Where(e => e.Project.StartsWith("mediawiki/")).Select(e => e.Project)
+        var expected = samples.Select(Expected).Where(e => e.Project.StartsWith("mediawiki/", StringComparison.Ordinal)).Select(e => e.Project)
             .Append("mediawiki/last").Reverse().ToList();
         Assert.That(expected, Has.Count.GreaterThan(10), "the samples hold mediawiki events");
         Assert.That(page.Events().Select(r => r.Project), Is.EqualTo(expected), page.Describe);

@@ -35,7 +35,7 @@ public class OperatorTests : DaemonTestBase
                 var online = late.Messages.Single();
                 Assert.That(online.Retain, Is.True);
                 Assert.That(Json(online).GetProperty("state").GetString(), Is.EqualTo("online"));
-                Assert.That(Json(online).GetProperty("gerrit").GetString(), Is.EqualTo($"{Gerrit.Host}:{Gerrit.Port}"));
+                Assert.That(Json(online).GetProperty("gerrit").GetString(), Is.EqualTo($"{TestGerrit.Host}:{Gerrit.Port}"));
             }
 
             bridge.Signal(signal);
@@ -62,7 +62,7 @@ public class OperatorTests : DaemonTestBase
         // Reading and publishing run apart: wait for a document taken after both were done.
         static bool AllCounted(JsonElement s) => s.GetProperty("published").GetInt64() == 3 && s.GetProperty("read").GetInt64() == 6;
         await Eventually.UntilAsync(() => stats.Messages.Any(m => AllCounted(Json(m))), Wait, "stats with 6 read and 3 published", stats.Describe);
-        var last = Json(stats.Messages.Last());
+        var last = Json(stats.Messages[stats.Messages.Count - 1]);
         Assert.That(last.GetProperty("read").GetInt64(), Is.EqualTo(6));
         Assert.That(last.GetProperty("malformed").GetInt64(), Is.EqualTo(1));
         Assert.That(last.GetProperty("filtered").GetInt64(), Is.EqualTo(2));

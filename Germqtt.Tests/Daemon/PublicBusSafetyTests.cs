@@ -45,8 +45,8 @@ public class PublicBusSafetyTests : DaemonTestBase
         await using (bridge)
         {
             Gerrit.Emit([.. Mixed, """{"type":"sentinel","project":"end"}"""]);
-            await Eventually.UntilAsync(() => probe.Messages.Any(m => m.Topic.EndsWith("/sentinel")), Wait, "the last event", probe.Describe);
-            Assert.That(probe.Messages.Where(m => !m.Topic.EndsWith("/sentinel")).Select(Outage.Sequence), Is.EqualTo(new[] { 1, 3, 6 }));
+            await Eventually.UntilAsync(() => probe.Messages.Any(m => m.Topic.EndsWith("/sentinel", StringComparison.Ordinal)), Wait, "the last event", probe.Describe);
+            Assert.That(probe.Messages.Where(m => !m.Topic.EndsWith("/sentinel", StringComparison.Ordinal)).Select(Outage.Sequence), Is.EqualTo(new[] { 1, 3, 6 }));
             Assert.That(await StopAsync(bridge), Has.Some.Contains("dropped_private=3"));
         }
     }

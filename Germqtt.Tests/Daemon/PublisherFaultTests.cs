@@ -43,7 +43,7 @@ public partial class PublisherFaultTests
     {
         var mqttKeys = new Dictionary<string, string>
         {
-            ["hostname"] = _broker.Host,
+            ["hostname"] = InProcessBroker.Host,
             ["port"] = _broker.Port.ToString(),
             ["qos"] = qos.ToString(),
             ["protocol"] = protocol,
@@ -193,7 +193,7 @@ public partial class PublisherFaultTests
         string config = IniFile.Write(new Dictionary<string, Dictionary<string, string>>
         {
             ["default"] = new() { ["stats_interval"] = "0.2" },
-            ["mqtt"] = new() { ["hostname"] = _broker.Host, ["port"] = _broker.Port.ToString(), ["publish_timeout"] = "0.3" },
+            ["mqtt"] = new() { ["hostname"] = InProcessBroker.Host, ["port"] = _broker.Port.ToString(), ["publish_timeout"] = "0.3" },
         }, Path.Combine(_dir, "germqtt.ini"));
         await using var bridge = GermqttProcess.StartWithInput(["--config", config, "--stdin"]);
 

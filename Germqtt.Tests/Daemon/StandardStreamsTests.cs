@@ -62,7 +62,7 @@ public class StandardStreamsTests
         await bridge.Input.WriteAsync("\"}\n{\"type\":\"next\",\"project\":\"p\"}\n"u8.ToArray());
         await bridge.Input.FlushAsync();
 
-        await bridge.WaitForOutputAsync(l => l.StartsWith("gerrit/p/next\t"), Wait, "the event after the long line");
+        await bridge.WaitForOutputAsync(l => l.StartsWith("gerrit/p/next\t", StringComparison.Ordinal), Wait, "the event after the long line");
         long peakKb = PeakRssKb(bridge.Pid);
         bridge.Input.Close();
         Assert.That(await bridge.WaitForExitAsync(Wait), Is.Zero);
@@ -104,6 +104,6 @@ public class StandardStreamsTests
     }
 
     private static long PeakRssKb(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmHWM:"))
+        long.Parse(File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }

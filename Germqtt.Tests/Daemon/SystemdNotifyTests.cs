@@ -60,7 +60,7 @@ public class SystemdNotifyTests : DaemonTestBase
         await using var bridge = GermqttProcess.Start(["--config", IniFile.ForBridge(Gerrit, Broker)], null,
             new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = address });
 
-        string connected = $"STATUS=gerrit {Gerrit.Host}:{Gerrit.Port} connected, mqtt {Broker.Host}:{Broker.Port} connected";
+        string connected = $"STATUS=gerrit {TestGerrit.Host}:{Gerrit.Port} connected, mqtt {Mosquitto.Host}:{Broker.Port} connected";
         await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains(connected)), Wait, connected, bridge.Transcript);
         Assert.That(systemd.Messages[0], Does.StartWith("READY=1\nSTATUS=gerrit"));
 
@@ -85,10 +85,10 @@ public class SystemdNotifyTests : DaemonTestBase
 
         await Eventually.UntilAsync(() => systemd.Messages.Any(m => m.Contains("READY=1")), Wait, "READY=1", bridge.Transcript);
         Assert.That(systemd.Messages.Single(m => m.Contains("READY=1")),
-            Is.EqualTo($"READY=1\nSTATUS=gerrit {Gerrit.Host}:{gerritPort} connecting, mqtt {Broker.Host}:{brokerPort} connecting"));
+            Is.EqualTo($"READY=1\nSTATUS=gerrit {TestGerrit.Host}:{gerritPort} connecting, mqtt {Mosquitto.Host}:{brokerPort} connecting"));
         // Both sides keep trying behind the readiness, and say so.
-        await Eventually.UntilAsync(() => bridge.Transcript().Contains($"{Gerrit.Host}:{gerritPort}: cannot connect") &&
-                                          bridge.Transcript().Contains($"{Broker.Host}:{brokerPort}: connection failed"),
+        await Eventually.UntilAsync(() => bridge.Transcript().Contains($"{TestGerrit.Host}:{gerritPort}: cannot connect") &&
+                                          bridge.Transcript().Contains($"{Mosquitto.Host}:{brokerPort}: connection failed"),
             Wait, "both sides retrying", bridge.Transcript);
         Assert.That(systemd.Messages, Has.None.Contains(" connected"));
     }

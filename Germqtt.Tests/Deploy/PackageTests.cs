@@ -26,7 +26,7 @@ public class PackageTests
     private ProcessResult package = null!;
     private string version = null!;
     private string work = null!;
-    private string Binary => built.Binary;
+    private static string Binary => BuiltPackage.Binary;
     private string Deb => built.Deb;
     private string Extracted => Path.Combine(work, "extracted");
 
@@ -48,7 +48,7 @@ public class PackageTests
     [Test]
     public void The_script_prints_where_the_artefacts_are_and_the_publish_has_no_trim_or_AOT_warnings()
     {
-        TestContext.Out.WriteLine(string.Join('\n', package.StdOut.Split('\n').Where(l => l.StartsWith("package:"))));
+        TestContext.Out.WriteLine(string.Join('\n', package.StdOut.Split('\n').Where(l => l.StartsWith("package:", StringComparison.Ordinal))));
         Assert.That(package.StdOut, Does.Contain($"package: binary  {Binary} (").And.Contain($"package: deb     {Deb} ("));
         // IL2xxx are trimming warnings and IL3xxx AOT ones: each is a place the binary may fail at run time.
         var warnings = (package.StdOut + package.StdErr).Split('\n').Where(l => Regex.IsMatch(l, @": warning [A-Z]+[0-9]+"));
@@ -179,7 +179,7 @@ public class PackageTests
             Is.EqualTo(File.ReadAllText(Path.Combine(Repo.Root, "scripts", "debian", "copyright"))));
         Assert.That(File.ReadAllText(P("/usr/share/lintian/overrides/germqtt")),
             Is.EqualTo(File.ReadAllText(Path.Combine(Repo.Root, "scripts", "debian", "lintian-overrides"))));
-        Assert.That(BuiltPackage.Gunzip(P("/usr/share/man/man1/germqtt.1.gz")), Is.EqualTo(File.ReadAllBytes(built.ManualPage)),
+        Assert.That(BuiltPackage.Gunzip(P("/usr/share/man/man1/germqtt.1.gz")), Is.EqualTo(File.ReadAllBytes(BuiltPackage.ManualPage)),
             "the packaged manual page is out/germqtt.1");
     }
 

@@ -142,7 +142,7 @@ public class PuppetModuleApplyTests
     [Test]
     public async Task The_publisher_can_publish_and_an_anonymous_subscriber_receives_it()
     {
-        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
+        await using var probe = await MqttProbe.StartAsync(ConfiguredMosquitto.Host, Broker.Port, $"{topic}/#");
         var pub = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/p/hello", "from the publisher", Publisher, password);
         Assert.That(pub.ExitCode, Is.Zero, () => PuppetTools.Describe(pub));
         await probe.WaitForCountAsync(1, Wait);
@@ -152,7 +152,7 @@ public class PuppetModuleApplyTests
     [Test]
     public async Task An_anonymous_publish_is_dropped_and_never_reaches_subscribers()
     {
-        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, "#");
+        await using var probe = await MqttProbe.StartAsync(ConfiguredMosquitto.Host, Broker.Port, "#");
         // mosquitto_pub exits 0 either way: the ACL drops the message silently.
         var anonymous = await MosquittoPub.PublishAsync(Broker.Port, $"{topic}/anonymous", "must not arrive");
         Assert.That(anonymous.ExitCode, Is.Zero, () => PuppetTools.Describe(anonymous));
@@ -162,7 +162,7 @@ public class PuppetModuleApplyTests
     [Test]
     public async Task A_publisher_cannot_publish_outside_its_topics()
     {
-        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, "#");
+        await using var probe = await MqttProbe.StartAsync(ConfiguredMosquitto.Host, Broker.Port, "#");
         var outside = await MosquittoPub.PublishAsync(Broker.Port, "elsewhere/x", "outside its topics", Publisher, password);
         Assert.That(outside.ExitCode, Is.Zero, () => PuppetTools.Describe(outside));
         await AssertOnlySentinelArrivesAsync(probe, "outside its topics");
@@ -205,7 +205,7 @@ public class PuppetModuleApplyTests
     [Test]
     public async Task A_TLS_client_that_trusts_the_CA_can_publish_over_the_TLS_listener()
     {
-        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
+        await using var probe = await MqttProbe.StartAsync(ConfiguredMosquitto.Host, Broker.Port, $"{topic}/#");
         var pub = await MosquittoPub.PublishAsync(tlsPort, $"{topic}/tls/event", "over TLS", Publisher, password,
             ["--cafile", certificate]);
         Assert.That(pub.ExitCode, Is.Zero, () => PuppetTools.Describe(pub) + "\n" + Broker.Describe());
@@ -239,8 +239,8 @@ public class PuppetModuleApplyTests
     [Test]
     public async Task Germqtt_run_from_the_rendered_ini_publishes_a_Gerrit_event_to_the_rendered_broker()
     {
-        await using var probe = await MqttProbe.StartAsync(Broker.Host, Broker.Port, $"{topic}/#");
-        await using var status = await MqttProbe.StartAsync(Broker.Host, Broker.Port, StatusTopic);
+        await using var probe = await MqttProbe.StartAsync(ConfiguredMosquitto.Host, Broker.Port, $"{topic}/#");
+        await using var status = await MqttProbe.StartAsync(ConfiguredMosquitto.Host, Broker.Port, StatusTopic);
         await using var bridge = await RunningBridge.StartAsync(gerrit, IniPath);
         gerrit.Emit(
             """{"type":"ref-updated","refUpdate":{"project":"openstack/nova","refName":"refs/meta/config"}}""",
@@ -316,7 +316,7 @@ public class PuppetModuleApplyTests
               key_file            => {{R("/etc/germqtt/gerrit_key")}},
               known_hosts_file    => {{R("/etc/germqtt/known_hosts")}},
               unit_file           => {{R("/etc/systemd/system/germqtt.service")}},
-              gerrit_username     => {{Q(gerrit.Username)}},
+              gerrit_username     => {{Q(TestGerrit.Username)}},
               gerrit_hostname     => '127.0.0.1',
               gerrit_port         => {{gerrit.Port}},
               gerrit_ssh_key      => Sensitive(file({{Q(gerrit.KeyPath)}})),

@@ -21,10 +21,10 @@ public sealed class BuiltPackage
     /// <summary>The path of the .deb, as the script printed it.</summary>
     public string Deb { get; }
 
-    public string Binary => Path.Combine(Repo.Root, "out", "aot", "germqtt");
+    public static string Binary => Path.Combine(Repo.Root, "out", "aot", "germqtt");
 
     /// <summary>The manual page the script left beside the package, unpacked.</summary>
-    public string ManualPage => Path.Combine(Repo.Root, "out", "germqtt.1");
+    public static string ManualPage => Path.Combine(Repo.Root, "out", "germqtt.1");
 
     private BuiltPackage(ProcessResult script, string version, string deb) => (Script, Version, Deb) = (script, version, deb);
 

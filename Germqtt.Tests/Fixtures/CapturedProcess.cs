@@ -121,6 +121,7 @@ public class CapturedProcess : IAsyncDisposable
     {
         Kill();
         process.Dispose();
+        GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
 
@@ -131,7 +132,7 @@ public class CapturedProcess : IAsyncDisposable
         changed.Fire();
     }
 
-    private IReadOnlyList<string> Snapshot(Func<(bool IsError, string Text), bool> which)
+    private List<string> Snapshot(Func<(bool IsError, string Text), bool> which)
     {
         lock (lines) return lines.Where(which).Select(l => l.Text).ToList();
     }

@@ -21,7 +21,7 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
         LogPath = logPath;
     }
 
-    public string Host => "127.0.0.1";
+    public static string Host => "127.0.0.1";
     public int Port { get; }
     public string ConfigPath { get; }
     public string? LogPath { get; }

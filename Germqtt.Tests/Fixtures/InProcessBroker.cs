@@ -36,7 +36,7 @@ public sealed class InProcessBroker : IAsyncDisposable
         server.InterceptingOutboundPacketAsync += OnOutbound;
     }
 
-    public string Host => "127.0.0.1";
+    public static string Host => "127.0.0.1";
     public int Port { get; }
 
     /// <summary>Connections accepted so far; the first is 1.</summary>

@@ -28,7 +28,7 @@ public static class IniFile
     /// <summary>The sections that point germqtt at <paramref name="gerrit"/> and <paramref name="broker"/>.</summary>
     public static Dictionary<string, Dictionary<string, string>> BridgeSections(
         TestGerrit gerrit, Mosquitto broker, string topic = "gerrit", int qos = 0) =>
-        BridgeSections(gerrit, broker.Host, broker.Port, topic, qos);
+        BridgeSections(gerrit, Mosquitto.Host, broker.Port, topic, qos);
 
     /// <summary>The sections that point germqtt at <paramref name="gerrit"/> and the broker at <paramref name="brokerHost"/>:<paramref name="brokerPort"/>.</summary>
     public static Dictionary<string, Dictionary<string, string>> BridgeSections(
@@ -38,8 +38,8 @@ public static class IniFile
             ["default"] = [],
             ["gerrit"] = new()
             {
-                ["username"] = gerrit.Username,
-                ["hostname"] = gerrit.Host,
+                ["username"] = TestGerrit.Username,
+                ["hostname"] = TestGerrit.Host,
                 ["port"] = gerrit.Port.ToString(),
                 ["key"] = gerrit.KeyPath,
                 ["known_hosts"] = gerrit.KnownHostsPath,

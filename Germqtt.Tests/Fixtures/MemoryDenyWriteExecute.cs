@@ -50,7 +50,7 @@ public static class MemoryDenyWriteExecute
     public static async Task<int> ExitCodeAsync(CapturedProcess process, string how, TimeSpan timeout)
     {
         int code = await process.WaitForExitAsync(timeout);
-        if (how == Prctl && code == Unsupported && process.StdErr.Any(l => l.StartsWith("prctl(PR_SET_MDWE)")))
+        if (how == Prctl && code == Unsupported && process.StdErr.Any(l => l.StartsWith("prctl(PR_SET_MDWE)", StringComparison.Ordinal)))
             Assert.Ignore($"this kernel has no PR_SET_MDWE: {string.Join(" ", process.StdErr)}");
         return code;
     }

@@ -18,7 +18,7 @@ public sealed class Mosquitto : IAsyncDisposable
         Port = port;
     }
 
-    public string Host => "127.0.0.1";
+    public static string Host => "127.0.0.1";
     public int Port { get; }
     public string Dir { get; }
     public string ConfigPath => Path.Combine(Dir, "mosquitto.conf");

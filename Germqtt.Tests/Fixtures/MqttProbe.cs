@@ -83,7 +83,7 @@ public sealed class MqttProbe : IAsyncDisposable
     public static Task<MqttProbe> StartAsync(
         Mosquitto broker, string topicFilter = "#",
         MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.ExactlyOnce) =>
-        StartAsync(broker.Host, broker.Port, topicFilter, qos);
+        StartAsync(Mosquitto.Host, broker.Port, topicFilter, qos);
 
     /// <summary>
     /// A subscriber with a persistent session named <paramref name="sessionId"/>: what is published
@@ -92,7 +92,7 @@ public sealed class MqttProbe : IAsyncDisposable
     public static Task<MqttProbe> StartPersistentAsync(
         Mosquitto broker, string sessionId, string topicFilter,
         MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce) =>
-        StartAsync(broker.Host, broker.Port, topicFilter, qos, sessionId);
+        StartAsync(Mosquitto.Host, broker.Port, topicFilter, qos, sessionId);
 
     /// <summary>Reconnects until the broker takes the connection, e.g. while it restarts.</summary>
     public async Task ReconnectUntilAsync(TimeSpan timeout)

@@ -20,7 +20,7 @@ public sealed class TestCertificates : IDisposable
     public static async Task<TestCertificates> CreateAsync()
     {
         var certs = new TestCertificates(Directory.CreateTempSubdirectory("germqtt-certs-").FullName);
-        await certs.OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=germqtt test CA",
+        await OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=germqtt test CA",
             "-keyout", Path.Combine(certs.Dir, "ca.key"), "-out", certs.CaCert);
         await certs.Issue("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
         await certs.Issue("wrong", "/CN=wrong.example.org", "subjectAltName=DNS:wrong.example.org");
@@ -38,7 +38,7 @@ public sealed class TestCertificates : IDisposable
             "-days", "2", "-extfile", ext, "-out", Path.Combine(Dir, name + ".crt"));
     }
 
-    private Task OpenSsl(params string[] args) => ProcessRunner.RunAsync("openssl", args);
+    private static Task<ProcessResult> OpenSsl(params string[] args) => ProcessRunner.RunAsync("openssl", args);
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);
 }

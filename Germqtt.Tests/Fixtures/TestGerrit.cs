@@ -28,9 +28,9 @@ public sealed class TestGerrit : IAsyncDisposable
         HostFingerprint = fingerprint;
     }
 
-    public string Host => "127.0.0.1";
+    public static string Host => "127.0.0.1";
     public int Port { get; }
-    public string Username => Environment.UserName;
+    public static string Username => Environment.UserName;
     public string Dir { get; }
     public string KeyPath => Path.Combine(Dir, "id_ed25519");
     public string KnownHostsPath => Path.Combine(Dir, "known_hosts");

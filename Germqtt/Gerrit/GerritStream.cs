@@ -6,6 +6,7 @@ namespace Germqtt.Gerrit;
 /// Owns the SSH side: connects, runs `gerrit stream-events`, hands each raw line to
 /// <c>lines</c> and, when anything ends the stream, connects again (<see cref="ReconnectLoop"/>).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "Gerrit's event stream, not a System.IO.Stream: the name is the concept's")]
 public sealed class GerritStream : IEventSource
 {
     public const string Command = "gerrit stream-events";
@@ -27,9 +28,9 @@ public sealed class GerritStream : IEventSource
         _loop = new ReconnectLoop($"gerrit {options.Endpoint}", options.Retry, log, StreamEnd.Describe, counters.CountGerritReconnect);
     }
 
-    public async Task RunAsync(CancellationToken stop)
+    public async Task RunAsync(CancellationToken stopping)
     {
-        await _loop.RunAsync(SessionAsync, stop);
+        await _loop.RunAsync(SessionAsync, stopping);
         _log.Info($"gerrit {_options.Endpoint}: stopped reading events");
     }
 
@@ -109,9 +110,9 @@ public sealed class GerritStream : IEventSource
         }
     }
 
-    private static void DisposeQuietly(IDisposable disposable)
+    private static void DisposeQuietly(SshCommand command)
     {
-        try { disposable.Dispose(); }
+        try { command.Dispose(); }
         catch (Exception) { /* stopping: nothing useful to do with a failure to close */ }
     }
 }

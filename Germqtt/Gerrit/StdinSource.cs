@@ -6,12 +6,12 @@ namespace Germqtt.Gerrit;
 /// </summary>
 public sealed class StdinSource(Stream input, Log log, LineSplitter lines) : IEventSource
 {
-    public async Task RunAsync(CancellationToken stop)
+    public async Task RunAsync(CancellationToken stopping)
     {
         // A read of standard input cannot be cancelled: on stop the reader is left behind, blocked.
         var reading = Task.Factory.StartNew(() => lines.Pump(input), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var stopped = Cancelled.When(stop);
+        var stopped = Cancelled.When(stopping);
         if (await Task.WhenAny(reading, stopped) == reading)
         {
             await reading;
