@@ -242,6 +242,28 @@ public sealed class TestGerritEventsLogTests
         Assert.That(produced.Select(e => e.Logged), Is.SubsetOf(inLog));
     }
 
+    [Test]
+    public async Task Emit_with_stamp_dates_every_event_now_and_leaves_other_lines_alone()
+    {
+        string[] lines = ["""{"type":"comment-added","project":"stamped"}""", """{"type":"ref-updated", "eventCreatedOn": 1 }""", "{}", "not json"];
+        long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        await ProcessRunner.RunAsync(Repo.ScriptPath("test-gerrit"), ["emit", gerrit.Dir, "--stamp"],
+            Deadline, stdin: Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
+        var emitted = (await gerrit.EventsLog.EmittedEventsAsync()).TakeLast(lines.Length).ToList();
+        long after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        long now = emitted[0].CreatedOn;
+        Assert.That(now, Is.InRange(before, after));
+        Assert.That(emitted.Select(e => e.Line), Is.EqualTo(new[]
+        {
+            $$"""{"type":"comment-added","project":"stamped","eventCreatedOn":{{now}}}""",
+            $$"""{"type":"ref-updated", "eventCreatedOn": {{now}} }""",
+            $$"""{"eventCreatedOn":{{now}}}""",
+            "not json",
+        }));
+    }
+
     private static long Day(int year, int month, int day) => new DateTimeOffset(year, month, day, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
 
     private static string Event(string project, long createdOn, string marker) =>
