@@ -237,6 +237,8 @@ public sealed class TestGerrit : IAsyncDisposable
                + $"  processes below listener: [{string.Join(", ", Posix.Descendants(ListenerPid))}]\n"
                + $"  live stream sessions: [{string.Join(", ", LiveStreamSessions())}]\n"
                + $"  commands: [{string.Join(" | ", Commands())}]\n"
+               + $"  events log {HttpUrl}, last lines of events_log.log:\n    "
+               + string.Join("\n    ", SharedFile.ReadAllText(Path.Combine(Dir, "events_log.log")).Split('\n').TakeLast(5)) + "\n"
                + "  sshd.log (last 20 lines):\n    " + string.Join("\n    ", log.TakeLast(20));
     }
 
