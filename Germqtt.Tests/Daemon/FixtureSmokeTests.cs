@@ -170,18 +170,10 @@ public sealed class FixtureSmokeGerritTests
             + $"[mqtt]\nhostname = 127.0.0.1\nport = {broker.Port}\ntopic = t\nqos = 1\n"));
     }
 
-    private string[] SshArguments(string[] command) =>
-    [
-        "-n", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-        "-o", $"UserKnownHostsFile={gerrit.KnownHostsPath}", "-o", "GlobalKnownHostsFile=/dev/null",
-        "-i", gerrit.KeyPath, "-p", gerrit.Port.ToString(), $"{TestGerrit.Username}@{TestGerrit.Host}",
-        .. command,
-    ];
-
-    private CapturedProcess Ssh(params string[] command) => CapturedProcess.Start("ssh", SshArguments(command));
+    private CapturedProcess Ssh(params string[] command) => CapturedProcess.Start("ssh", gerrit.SshArguments(command));
 
     private Task<ProcessResult> RunSshAsync(params string[] command) =>
-        ProcessRunner.RunAsync("ssh", SshArguments(command), Deadline, check: false);
+        ProcessRunner.RunAsync("ssh", gerrit.SshArguments(command), Deadline, check: false);
 }
 
 /// <summary>The broker, the probe and the process helpers work on their own; no germqtt code involved.</summary>

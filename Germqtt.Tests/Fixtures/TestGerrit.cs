@@ -6,7 +6,8 @@ namespace Germqtt.Tests.Fixtures;
 /// <summary>
 /// A real OpenSSH sshd on loopback that answers like Gerrit (scripts/test-gerrit). Events are
 /// appended to a feed file; every `gerrit stream-events` session streams what is appended
-/// after it started, as Gerrit does.
+/// after it started, as Gerrit does. Beside it, on HTTP, the events-log plugin's REST endpoint
+/// (<see cref="EventsLog"/>) keeps every project event with its creation time.
 /// </summary>
 /// <remarks>
 /// Seen as root with OpenSSH 9.2: listener sshd → one "sshd: root@notty" per connection → the
@@ -26,6 +27,8 @@ public sealed class TestGerrit : IAsyncDisposable
         Port = port;
         ListenerPid = listenerPid;
         HostFingerprint = fingerprint;
+        HttpPort = ReadHttpPort(dir);
+        EventsLog = new TestGerritEventsLog(this);
     }
 
     public static string Host => "127.0.0.1";
@@ -39,6 +42,15 @@ public sealed class TestGerrit : IAsyncDisposable
     public string FeedPath => Path.Combine(Dir, "feed");
     public string SshdLogPath => Path.Combine(Dir, "sshd.log");
     public int ListenerPid { get; private set; }
+
+    /// <summary>Loopback port of the HTTP side; kept across <see cref="RestartAsync"/> unless taken meanwhile.</summary>
+    public int HttpPort { get; private set; }
+    /// <summary>Gerrit's web URL, ending in '/'.</summary>
+    public Uri HttpUrl => new($"http://{Host}:{HttpPort}/");
+    /// <summary>The account's HTTP credentials (not its SSH key), as Gerrit's /a/ REST paths ask for.</summary>
+    public string HttpUsername => File.ReadAllText(Path.Combine(Dir, "http_username")).Trim();
+    public string HttpPassword => File.ReadAllText(Path.Combine(Dir, "http_password")).Trim();
+    public TestGerritEventsLog EventsLog { get; }
 
     private string SessionsDir => Path.Combine(Dir, "sessions");
     private string RefusePath => Path.Combine(Dir, "refuse");
@@ -81,6 +93,29 @@ public sealed class TestGerrit : IAsyncDisposable
         using var feed = new FileStream(FeedPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         feed.Write(raw);
     }
+
+    /// <summary>
+    /// Makes <paramref name="perSecond"/> realistic project events a second (patchset-created,
+    /// comment-added, ref-updated, change-merged, each with eventCreatedOn) in the background,
+    /// sessions or not, until <paramref name="count"/> are made or <see cref="StopProducerAsync"/>.
+    /// Replaces a producer already running; <see cref="StopAsync"/> stops it too.
+    /// </summary>
+    public Task StartProducerAsync(double perSecond, int? count = null) =>
+        ProcessRunner.RunAsync(Repo.ScriptPath("test-gerrit"),
+            ["produce", Dir, perSecond.ToString(CultureInfo.InvariantCulture), .. count is int n ? [n.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()],
+            ScriptTimeout);
+
+    /// <summary>Kills the producer; once this returns, it writes nothing more.</summary>
+    public Task StopProducerAsync() => ProcessRunner.RunAsync(Repo.ScriptPath("test-gerrit"), ["produce", Dir, "0"], ScriptTimeout);
+
+    /// <summary>Arguments for OpenSSH's client to run <paramref name="command"/> on this Gerrit as the login account.</summary>
+    public string[] SshArguments(params string[] command) =>
+    [
+        "-n", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+        "-o", $"UserKnownHostsFile={KnownHostsPath}", "-o", "GlobalKnownHostsFile=/dev/null",
+        "-i", KeyPath, "-p", Port.ToString(CultureInfo.InvariantCulture), $"{Username}@{Host}",
+        .. command,
+    ];
 
     /// <summary>New `gerrit stream-events` calls fail with <paramref name="message"/> on stderr and exit 1.</summary>
     public void Refuse(string message = DefaultRefusal) =>
@@ -191,6 +226,7 @@ public sealed class TestGerrit : IAsyncDisposable
         await StopAsync();
         await ProcessRunner.RunAsync(Repo.ScriptPath("test-gerrit"), ["start", Dir, Port.ToString()], ScriptTimeout);
         ListenerPid = ReadPid(Dir);
+        HttpPort = ReadHttpPort(Dir);
     }
 
     /// <summary>State for failure messages: processes, sessions, commands and the tail of sshd's log.</summary>
@@ -201,6 +237,8 @@ public sealed class TestGerrit : IAsyncDisposable
                + $"  processes below listener: [{string.Join(", ", Posix.Descendants(ListenerPid))}]\n"
                + $"  live stream sessions: [{string.Join(", ", LiveStreamSessions())}]\n"
                + $"  commands: [{string.Join(" | ", Commands())}]\n"
+               + $"  events log {HttpUrl}, last lines of events_log.log:\n    "
+               + string.Join("\n    ", SharedFile.ReadAllText(Path.Combine(Dir, "events_log.log")).Split('\n').TakeLast(5)) + "\n"
                + "  sshd.log (last 20 lines):\n    " + string.Join("\n    ", log.TakeLast(20));
     }
 
@@ -215,6 +253,8 @@ public sealed class TestGerrit : IAsyncDisposable
             Directory.Delete(Dir, recursive: true);
         }
     }
+
+    private static int ReadHttpPort(string dir) => int.Parse(File.ReadAllText(Path.Combine(dir, "http_port")).Trim(), CultureInfo.InvariantCulture);
 
     private static int ReadPid(string dir) => int.Parse(File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim());
 }
