@@ -43,6 +43,15 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
         $"mosquitto -c {configPath} pid {p.Id} running: {!p.HasExited}\n--- console ---\n{string.Join('\n', console)}"
         + (logPath is null ? "" : $"\n--- {logPath} (last 40 lines) ---\n{string.Join('\n', SharedFile.ReadAllText(logPath).Split('\n').TakeLast(40))}");
 
+    /// <summary>SIGTERM, then waits: a clean shutdown, which saves the persistence file when one is configured.</summary>
+    public async Task StopAsync()
+    {
+        if (process.HasExited) return;
+        Posix.Kill(process.Id, Signals.SIGTERM);
+        using var timeout = new CancellationTokenSource(MosquittoLauncher.StartTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
     public ValueTask DisposeAsync()
     {
         if (!process.HasExited)
