@@ -101,6 +101,10 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout") 
                 ? builder.WithWebSocketServer(o => o.WithUri($"ws://127.0.0.1:{wsPort}/mqtt"))
                 : builder.WithTcpServer("127.0.0.1", tcpPort);
             var options = builder.Build();
+            // MQTTnet pins SO_RCVBUF/SO_SNDBUF to BufferSize (8 KB), which turns off the kernel's
+            // autotuning: a subscriber that falls a few events behind then closes its window and the
+            // broker's sends crawl on retransmission timers. That would measure MQTTnet, not the broker.
+            if (options.ChannelOptions is MqttClientTcpOptions tcp) tcp.BufferSize = 256 * 1024;
             // A burst of connects can overflow the listen backlog; a refused one simply tries again.
             for (int attempt = 1; ; attempt++)
             {

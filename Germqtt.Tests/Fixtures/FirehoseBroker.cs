@@ -61,11 +61,15 @@ public sealed class FirehoseBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM (what `systemctl restart` sends; the broker saves its sessions), then the same config again.</summary>
-    public async Task RestartAsync()
+    /// <summary>
+    /// SIGTERM (what `systemctl restart` sends; the broker saves its sessions), then
+    /// <paramref name="whileStopped"/>, then the same config again on the same port.
+    /// </summary>
+    public async Task RestartAsync(Action? whileStopped = null)
     {
         await broker.StopAsync();
         await broker.DisposeAsync();
+        whileStopped?.Invoke();
         broker = await ConfiguredMosquitto.StartAsync(broker.ConfigPath, broker.Port, broker.LogPath);
     }
 

@@ -62,6 +62,11 @@ describe 'mosquitto' do
       expect(acl.scan(%r{^topic write|^topic readwrite}).length).to eq(1)
     end
 
+    it 'lets sessions restored after a broker restart receive before their clients reconnect' do
+      expect(acl).to match(%r{^pattern read #\z})
+      expect(acl.scan(%r{^pattern }).length).to eq(1)
+    end
+
     it 'writes the password file as Sensitive, hidden from diffs, readable by the broker group' do
       is_expected.to contain_file('/etc/mosquitto/passwd').with(
         owner: 'root', group: 'mosquitto', mode: '0640', show_diff: false, backup: false,
