@@ -264,40 +264,23 @@ public class PuppetModuleApplyTests
             "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto",
         }.Select(R));
 
+        string mosquitto = MosquittoManifest.Class(root, mqttPort, websocketsPort,
+            $"tls_port             => {tlsPort},",
+            $"tls_websockets_port  => {tlsWebsocketsPort},",
+            $"tls_ca               => file({Q(certificate)}),",
+            $"tls_cert             => file({Q(certificate)}),",
+            $"tls_key              => Sensitive(file({Q(tlsKey)})),",
+            $"tls_ca_path          => {R("/etc/mosquitto/certs/ca.crt")},",
+            $"tls_cert_path        => {R("/etc/mosquitto/certs/server.crt")},",
+            $"tls_key_path         => {R("/etc/mosquitto/certs/server.key")},",
+            $"publishers           => {{ '{Publisher}' => {{ 'password' => Sensitive({Q(password)}), 'topics' => ['{topic}/#', '{StatusTopic}/#'] }} }},");
         string site = $$"""
             # Written by PuppetModuleApplyTests: both modules into a throwaway root.
             file { [{{dirs}}]:
               ensure => directory,
             }
 
-            class { 'mosquitto':
-              manage_package       => false,
-              manage_service       => false,
-              group                => 'root',
-              run_as_user          => 'root',
-              config_dir           => {{R("/etc/mosquitto")}},
-              config_file          => {{R("/etc/mosquitto/mosquitto.conf")}},
-              password_file        => {{R("/etc/mosquitto/passwd")}},
-              acl_file             => {{R("/etc/mosquitto/acl")}},
-              listen_address       => '127.0.0.1',
-              port                 => {{mqttPort}},
-              websockets_port      => {{websocketsPort}},
-              persistence_location => {{R("/var/lib/mosquitto")}},
-              log_dest             => 'file',
-              log_file             => {{R("/var/log/mosquitto/mosquitto.log")}},
-              log_types            => ['all'],
-              tls_port             => {{tlsPort}},
-              tls_websockets_port  => {{tlsWebsocketsPort}},
-              tls_ca               => file({{Q(certificate)}}),
-              tls_cert             => file({{Q(certificate)}}),
-              tls_key              => Sensitive(file({{Q(tlsKey)}})),
-              tls_ca_path          => {{R("/etc/mosquitto/certs/ca.crt")}},
-              tls_cert_path        => {{R("/etc/mosquitto/certs/server.crt")}},
-              tls_key_path         => {{R("/etc/mosquitto/certs/server.key")}},
-              publishers           => {
-                '{{Publisher}}' => { 'password' => Sensitive({{Q(password)}}), 'topics' => ['{{topic}}/#', '{{StatusTopic}}/#'] },
-              },
-            }
+            {{mosquitto}}
 
             class { 'germqtt':
               install_method      => 'file',

@@ -7,9 +7,10 @@ using MQTTnet.Protocol;
 
 /// <summary>
 /// N subscribers to <c>gerrit/#</c>, as a public firehose's consumers would be: MQTT 3.1.1, clean
-/// sessions, QoS 0. Every even-numbered one connects over websockets, every odd one over TCP.
+/// sessions, QoS 0. Every even-numbered one connects over websockets, every odd one over TCP
+/// (or all over one transport, for comparing them).
 /// </summary>
-sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout") : IAsyncDisposable
+sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", string transport = "both") : IAsyncDisposable
 {
     const int ConnectConcurrency = 32;
     readonly List<Member> _members = [];
@@ -31,7 +32,7 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout") 
         var tasks = new List<Task>();
         for (int i = 0; i < n; i++)
         {
-            var member = new Member(this, factory.CreateMqttClient(), websockets: i % 2 == 0, events);
+            var member = new Member(this, factory.CreateMqttClient(), websockets: transport == "websockets" || (transport == "both" && i % 2 == 0), events);
             _members.Add(member);
             await gate.WaitAsync(cancel);
             string clientId = $"{name}-{i}";

@@ -36,15 +36,16 @@ foreach (int n in o.Ns)
 
 Console.WriteLine();
 Console.WriteLine($"Machine: {o.Machine}");
-Console.WriteLine($"{events} events per N at {o.Rate} events/s; germqtt publishes at QoS 1, subscribers take QoS 0 (half websockets, half TCP)");
+string transports = o.Transport == "both" ? "half websockets, half TCP" : $"all {o.Transport}";
+Console.WriteLine($"{events} events per N at {o.Rate} events/s; germqtt publishes at QoS 1, subscribers take QoS 0 ({transports})");
 Console.WriteLine();
-Console.WriteLine("| N | events lost | duplicates | p50 ms | p99 ms | max ms | broker CPU % of a core | broker peak RSS MB | harness CPU % | connect s | load avg |");
-Console.WriteLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+Console.WriteLine("| N | events lost | duplicates | p50 ms | p99 ms | max ms | broker CPU % of a core | broker peak RSS MB | harness CPU % | connect s | load avg | CPU pressure % |");
+Console.WriteLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 foreach (var row in rows) Console.WriteLine(row);
 return 0;
 
 sealed record FanoutSettings(string GerritDir, string Config, int MqttPort, int WsPort, string Germqtt, string User,
-    string Password, string WorkDir, double Rate, double Seconds, string Machine, int[] Ns)
+    string Password, string WorkDir, double Rate, double Seconds, string Machine, string Transport, int[] Ns)
 {
     public static FanoutSettings Parse(string[] args)
     {
@@ -61,6 +62,7 @@ sealed record FanoutSettings(string GerritDir, string Config, int MqttPort, int 
         double D(string key, string fallback) => double.Parse(Get(key, fallback), CultureInfo.InvariantCulture);
         return new FanoutSettings(Get("gerrit"), Get("config"), int.Parse(Get("mqtt-port")), int.Parse(Get("ws-port")),
             Get("germqtt"), Get("user"), Get("password"), Get("work"), D("rate", "20"), D("seconds", "20"), Get("machine", ""),
+            Get("transport", "both") is var t && t is "both" or "tcp" or "websockets" ? t : throw new ArgumentException("--transport: both, tcp or websockets"),
             ns.Count > 0 ? [.. ns] : [1, 100, 1000]);
     }
 }
@@ -77,7 +79,7 @@ static class Fanout
         foreach (var db in Directory.GetFiles(root, "*.db", SearchOption.AllDirectories)) File.Delete(db);
         using var broker = await StartBrokerAsync(o);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await using var swarm = new Swarm(o.MqttPort, o.WsPort, feed.Count);
+        await using var swarm = new Swarm(o.MqttPort, o.WsPort, feed.Count, transport: o.Transport);
         Process? germqtt = null;
         try
         {
@@ -103,7 +105,7 @@ static class Fanout
             double Q(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)] / 1e6;
             string note = swarm.Disconnected > 0 ? $" ({swarm.Disconnected} disconnected)" : "";
             return $"| {n:N0} | {lost:N0}{note} | {swarm.Duplicates:N0} | {Q(0.5):0.0} | {Q(0.99):0.0} | {Q(1):0.0} | " +
-                   $"{100 * brokerCpu / streamed:0} | {peakKb / 1024.0:0.0} | {100 * harnessCpu / streamed:0} | {connectSeconds:0.0} | {LoadAverage()} |";
+                   $"{100 * brokerCpu / streamed:0} | {peakKb / 1024.0:0.0} | {100 * harnessCpu / streamed:0} | {connectSeconds:0.0} | {LoadAverage()} | {CpuPressure()} |";
         }
         finally
         {
@@ -114,6 +116,16 @@ static class Fanout
 
     /// <summary>The machine's 1-minute load average: how much else competed for the two cores.</summary>
     static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
+    /// <summary>
+    /// Share of the last minute in which some runnable task waited for a CPU (PSI, avg60): near
+    /// 0 on a quiet machine, near 100 when other work keeps both cores busy.
+    /// </summary>
+    static string CpuPressure()
+    {
+        try { return File.ReadLines("/proc/pressure/cpu").First().Split(' ').First(f => f.StartsWith("avg60="))[6..]; }
+        catch (IOException) { return "?"; }
+    }
 
     /// <summary>o.Rate events per second, each written to the feed on its own and stamped at the write.</summary>
     static void Steady(FanoutSettings o, EventFeed feed)

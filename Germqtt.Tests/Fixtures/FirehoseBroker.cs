@@ -84,37 +84,15 @@ public sealed class FirehoseBroker : IAsyncDisposable
         root.Dispose();
     }
 
-    private static string LogPath(PuppetRoot root) => root.P("/var/log/mosquitto/mosquitto.log");
+    private static string LogPath(PuppetRoot root) => root.P(MosquittoManifest.LogFile);
 
     /// <summary>The module's defaults, except what a throwaway root on loopback needs.</summary>
     private static string WriteManifest(PuppetRoot root, int port, int websocketsPort, string password)
     {
-        string R(string path) => PuppetTools.Quote(root.P(path));
-        string dirs = string.Join(", ", new[] { "/etc", "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto" }.Select(R));
-        string site = $$"""
-            file { [{{dirs}}]:
-              ensure => directory,
-            }
-
-            class { 'mosquitto':
-              manage_package       => false,
-              manage_service       => false,
-              group                => 'root',
-              run_as_user          => 'root',
-              config_dir           => {{R("/etc/mosquitto")}},
-              config_file          => {{R("/etc/mosquitto/mosquitto.conf")}},
-              password_file        => {{R("/etc/mosquitto/passwd")}},
-              acl_file             => {{R("/etc/mosquitto/acl")}},
-              listen_address       => '127.0.0.1',
-              port                 => {{port}},
-              websockets_port      => {{websocketsPort}},
-              persistence_location => {{R("/var/lib/mosquitto")}},
-              log_dest             => 'file',
-              log_file             => {{R("/var/log/mosquitto/mosquitto.log")}},
-              log_types            => ['all'],
-              publishers           => { '{{Publisher}}' => { 'password' => Sensitive({{PuppetTools.Quote(password)}}) } },
-            }
-            """;
+        string dirs = string.Join(", ", MosquittoManifest.Directories.Select(d => PuppetTools.Quote(root.P(d))));
+        string site = $"file {{ [{dirs}]:\n  ensure => directory,\n}}\n\n"
+                      + MosquittoManifest.Class(root, port, websocketsPort,
+                          $"publishers => {{ '{Publisher}' => {{ 'password' => Sensitive({PuppetTools.Quote(password)}) }} }},");
         string path = Path.Combine(root.Dir, "site.pp");
         File.WriteAllText(path, site);
         return path;
