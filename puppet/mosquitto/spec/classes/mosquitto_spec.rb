@@ -63,7 +63,7 @@ describe 'mosquitto' do
     end
 
     it 'lets sessions restored after a broker restart receive before their clients reconnect' do
-      expect(acl).to match(%r{^pattern read #\z})
+      expect(acl).to match(%r{^pattern read #\n\z})
       expect(acl.scan(%r{^pattern }).length).to eq(1)
     end
 
