@@ -39,7 +39,7 @@ Console.WriteLine($"Machine: {o.Machine}");
 string transports = o.Transport == "both" ? "half websockets, half TCP" : $"all {o.Transport}";
 Console.WriteLine($"{events} events per N at {o.Rate} events/s; germqtt publishes at QoS 1, subscribers take QoS 0 ({transports})");
 Console.WriteLine();
-Console.WriteLine("| N | events lost | duplicates | p50 ms | p99 ms | max ms | broker CPU % of a core | broker peak RSS MB | harness CPU % | connect s | load avg | CPU pressure % |");
+Console.WriteLine("| N | events lost | duplicates | p50 ms | p99 ms | max ms | broker CPU % of a core | broker peak RSS MB | subscribers' CPU % of a core | connect s | load avg | CPU pressure % |");
 Console.WriteLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 foreach (var row in rows) Console.WriteLine(row);
 return 0;
