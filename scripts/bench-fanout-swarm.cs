@@ -10,7 +10,7 @@ using MQTTnet.Protocol;
 /// sessions, QoS 0. Every even-numbered one connects over websockets, every odd one over TCP
 /// (or all over one transport, for comparing them).
 /// </summary>
-sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", string transport = "both") : IAsyncDisposable
+sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", string transport = "both", bool raw = false) : IAsyncDisposable
 {
     const int ConnectConcurrency = 32;
     readonly List<Member> _members = [];
@@ -32,7 +32,7 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", 
         var tasks = new List<Task>();
         for (int i = 0; i < n; i++)
         {
-            var member = new Member(this, factory.CreateMqttClient(), websockets: transport == "websockets" || (transport == "both" && i % 2 == 0), events);
+            var member = new Member(this, raw ? null : factory.CreateMqttClient(), websockets: transport == "websockets" || (transport == "both" && i % 2 == 0), events);
             _members.Add(member);
             await gate.WaitAsync(cancel);
             string clientId = $"{name}-{i}";
@@ -50,7 +50,7 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", 
 
     public long Duplicates => _members.Sum(m => (long)m.Duplicates);
 
-    public int Disconnected => _members.Count(m => !m.Client.IsConnected);
+    public int Disconnected => _members.Count(m => !m.IsConnected);
 
     /// <summary>Every (subscriber, event) latency in nanoseconds, sorted.</summary>
     public long[] SortedLatencies()
@@ -67,14 +67,17 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", 
     public async ValueTask DisposeAsync()
     {
         // No DISCONNECT packets: the broker is already stopped when the swarm goes.
-        foreach (var m in _members) m.Client.Dispose();
+        foreach (var m in _members) m.Dispose();
         _members.Clear();
         await Task.CompletedTask;
     }
 
-    sealed class Member(Swarm swarm, IMqttClient client, bool websockets, int events)
+    /// <summary>One subscriber: an MQTTnet client, or (when <paramref name="client"/> is null) a <see cref="RawSubscriber"/>.</summary>
+    sealed class Member(Swarm swarm, IMqttClient? client, bool websockets, int events) : IDisposable
     {
-        public readonly IMqttClient Client = client;
+        RawSubscriber? _raw;
+        public bool IsConnected => client?.IsConnected ?? _raw?.IsConnected ?? false;
+        public void Dispose() { client?.Dispose(); _raw?.Dispose(); }
         public readonly long[] Latency = new long[events]; // ns + 1; 0 = not received
         public int Distinct, Duplicates;
 
@@ -86,10 +89,28 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", 
 
         public async Task ConnectAsync(MqttClientFactory factory, int tcpPort, int wsPort, string clientId, CancellationToken cancel)
         {
-            Client.ApplicationMessageReceivedAsync += e =>
+            if (client is null)
+            {
+                for (int attempt = 1; ; attempt++)
+                {
+                    _raw?.Dispose();
+                    _raw = new RawSubscriber(clientId, payload => Receive(payload, Clock.UnixNs()));
+                    try
+                    {
+                        await _raw.ConnectAsync("127.0.0.1", websockets ? wsPort : tcpPort, websockets, cancel);
+                        return;
+                    }
+                    catch (Exception) when (attempt < 5 && !cancel.IsCancellationRequested)
+                    {
+                        await Task.Delay(200 * attempt, cancel);
+                    }
+                }
+            }
+            client.ApplicationMessageReceivedAsync += e =>
             {
                 long at = Clock.UnixNs();
-                Receive(e.ApplicationMessage.Payload, at);
+                var payload = e.ApplicationMessage.Payload;
+                Receive(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray(), at);
                 return Task.CompletedTask;
             };
             var builder = new MqttClientOptionsBuilder()
@@ -111,7 +132,7 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", 
             {
                 try
                 {
-                    await Client.ConnectAsync(options, cancel);
+                    await client.ConnectAsync(options, cancel);
                     break;
                 }
                 catch (Exception) when (attempt < 5 && !cancel.IsCancellationRequested)
@@ -119,14 +140,13 @@ sealed class Swarm(int tcpPort, int wsPort, int events, string name = "fanout", 
                     await Task.Delay(200 * attempt, cancel);
                 }
             }
-            await Client.SubscribeAsync(factory.CreateSubscribeOptionsBuilder()
+            await client.SubscribeAsync(factory.CreateSubscribeOptionsBuilder()
                 .WithTopicFilter("gerrit/#", MqttQualityOfServiceLevel.AtMostOnce).Build(), cancel);
         }
 
         /// <summary>On MQTTnet's receive path: read the suffix, note the latency, nothing more.</summary>
-        void Receive(ReadOnlySequence<byte> payload, long at)
+        void Receive(ReadOnlySpan<byte> bytes, long at)
         {
-            ReadOnlySpan<byte> bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
             if (!EventFeed.TryReadSuffix(bytes, out long seq, out long emittedAt)) return;
             long i = seq - Volatile.Read(ref swarm._seqBase);
             if (i < 0 || i >= Latency.Length) return;

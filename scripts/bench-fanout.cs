@@ -11,6 +11,7 @@
 #:include bench-subscriber.cs
 #:include bench-subjects.cs
 #:include bench-fanout-swarm.cs
+#:include bench-fanout-raw.cs
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
@@ -37,7 +38,7 @@ foreach (int n in o.Ns)
 Console.WriteLine();
 Console.WriteLine($"Machine: {o.Machine}");
 string transports = o.Transport == "both" ? "half websockets, half TCP" : $"all {o.Transport}";
-Console.WriteLine($"{events} events per N at {o.Rate} events/s; germqtt publishes at QoS 1, subscribers take QoS 0 ({transports})");
+Console.WriteLine($"{events} events per N at {o.Rate} events/s; germqtt publishes at QoS 1, subscribers take QoS 0 ({transports}; {(o.Raw ? "minimal MQTT clients" : "MQTTnet clients")})");
 Console.WriteLine();
 Console.WriteLine("| N | events lost | duplicates | p50 ms | p99 ms | max ms | broker CPU % of a core | broker peak RSS MB | subscribers' CPU % of a core | connect s | load avg | CPU pressure % |");
 Console.WriteLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
@@ -45,7 +46,7 @@ foreach (var row in rows) Console.WriteLine(row);
 return 0;
 
 sealed record FanoutSettings(string GerritDir, string Config, int MqttPort, int WsPort, string Germqtt, string User,
-    string Password, string WorkDir, double Rate, double Seconds, string Machine, string Transport, int[] Ns)
+    string Password, string WorkDir, double Rate, double Seconds, string Machine, string Transport, bool Raw, int[] Ns)
 {
     public static FanoutSettings Parse(string[] args)
     {
@@ -63,6 +64,7 @@ sealed record FanoutSettings(string GerritDir, string Config, int MqttPort, int 
         return new FanoutSettings(Get("gerrit"), Get("config"), int.Parse(Get("mqtt-port")), int.Parse(Get("ws-port")),
             Get("germqtt"), Get("user"), Get("password"), Get("work"), D("rate", "20"), D("seconds", "20"), Get("machine", ""),
             Get("transport", "both") is var t && t is "both" or "tcp" or "websockets" ? t : throw new ArgumentException("--transport: both, tcp or websockets"),
+            Get("client", "raw") switch { "raw" => true, "mqttnet" => false, _ => throw new ArgumentException("--client: raw or mqttnet") },
             ns.Count > 0 ? [.. ns] : [1, 100, 1000]);
     }
 }
@@ -79,7 +81,7 @@ static class Fanout
         foreach (var db in Directory.GetFiles(root, "*.db", SearchOption.AllDirectories)) File.Delete(db);
         using var broker = await StartBrokerAsync(o);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await using var swarm = new Swarm(o.MqttPort, o.WsPort, feed.Count, transport: o.Transport);
+        await using var swarm = new Swarm(o.MqttPort, o.WsPort, feed.Count, transport: o.Transport, raw: o.Raw);
         Process? germqtt = null;
         try
         {
