@@ -34,4 +34,16 @@ public class BenchmarkScriptTests
             File.Delete(output);
         }
     }
+
+    /// <summary>The fan-out mode: a broker from the Puppet module, germqtt, and a few subscribers of each transport.</summary>
+    [Test]
+    public async Task A_short_fanout_run_delivers_every_event_to_every_subscriber()
+    {
+        var run = await ProcessRunner.RunAsync(Repo.ScriptPath("bench"), ["fanout", "--seconds", "2", "4"],
+            TimeSpan.FromMinutes(10), check: false, workingDirectory: Repo.Root);
+        Assert.That(run.ExitCode, Is.Zero, () => $"scripts/bench fanout failed:\n{run.StdOut}\n{run.StdErr}");
+        TestContext.Out.WriteLine(run.StdOut);
+        Assert.That(run.StdOut, Does.Contain("| N | events lost |"));
+        Assert.That(run.StdOut, Does.Match(@"(?m)^\| 4 \| 0 \| 0 \| [0-9.]+ \|"), "4 subscribers, no event lost or duplicated");
+    }
 }

@@ -279,29 +279,25 @@ public class PuppetModuleApplyTests
             "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto", "/var/www",
         }.Select(R));
 
+        string mosquitto = MosquittoManifest.Class(root, mqttPort, websocketsPort,
+            "serve_page           => true,",
+            $"page_dir             => {R("/var/www/mosquitto")},",
+            $"tls_port             => {tlsPort},",
+            $"tls_websockets_port  => {tlsWebsocketsPort},",
+            $"tls_ca               => file({Q(certificate)}),",
+            $"tls_cert             => file({Q(certificate)}),",
+            $"tls_key              => Sensitive(file({Q(tlsKey)})),",
+            $"tls_ca_path          => {R("/etc/mosquitto/certs/ca.crt")},",
+            $"tls_cert_path        => {R("/etc/mosquitto/certs/server.crt")},",
+            $"tls_key_path         => {R("/etc/mosquitto/certs/server.key")},",
+            $"publishers           => {{ '{Publisher}' => {{ 'password' => Sensitive({Q(password)}), 'topics' => ['{topic}/#', '{StatusTopic}/#'] }} }},");
         string site = $$"""
             # Written by PuppetModuleApplyTests: both modules into a throwaway root.
             file { [{{dirs}}]:
               ensure => directory,
             }
 
-            class { 'mosquitto':
-              {{root.MosquittoParameters(mqttPort, websocketsPort)}}
-              persistence_location => {{R("/var/lib/mosquitto")}},
-              serve_page           => true,
-              page_dir             => {{R("/var/www/mosquitto")}},
-              tls_port             => {{tlsPort}},
-              tls_websockets_port  => {{tlsWebsocketsPort}},
-              tls_ca               => file({{Q(certificate)}}),
-              tls_cert             => file({{Q(certificate)}}),
-              tls_key              => Sensitive(file({{Q(tlsKey)}})),
-              tls_ca_path          => {{R("/etc/mosquitto/certs/ca.crt")}},
-              tls_cert_path        => {{R("/etc/mosquitto/certs/server.crt")}},
-              tls_key_path         => {{R("/etc/mosquitto/certs/server.key")}},
-              publishers           => {
-                '{{Publisher}}' => { 'password' => Sensitive({{Q(password)}}), 'topics' => ['{{topic}}/#', '{{StatusTopic}}/#'] },
-              },
-            }
+            {{mosquitto}}
 
             class { 'germqtt':
               install_method      => 'file',

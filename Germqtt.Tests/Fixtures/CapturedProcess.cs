@@ -81,6 +81,10 @@ public class CapturedProcess : IAsyncDisposable
         return "";
     }
 
+    /// <summary>Like <see cref="WaitForOutputAsync"/>, but says false instead of failing when no such line came in time.</summary>
+    public Task<bool> PrintedWithinAsync(Func<string, bool> match, TimeSpan timeout) =>
+        changed.WaitUntilAsync(() => Output.Any(match), timeout);
+
     /// <summary>Waits for the process to exit and its output to be read to the end; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

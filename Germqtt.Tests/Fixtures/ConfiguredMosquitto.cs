@@ -37,7 +37,13 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
 
     public string Log() => SharedFile.ReadAllText(LogPath);
 
-    /// <summary>SIGTERM, then waits: a clean shutdown, as `systemctl restart` begins one.</summary>
+    public string Describe() => Describe(ConfigPath, process, console, LogPath);
+
+    private static string Describe(string configPath, Process p, ConcurrentQueue<string> console, string? logPath) =>
+        $"mosquitto -c {configPath} pid {p.Id} running: {!p.HasExited}\n--- console ---\n{string.Join('\n', console)}"
+        + (logPath is null ? "" : $"\n--- {logPath} (last 40 lines) ---\n{string.Join('\n', SharedFile.ReadAllText(logPath).Split('\n').TakeLast(40))}");
+
+    /// <summary>SIGTERM, then waits: a clean shutdown, as `systemctl restart` begins one, which saves the persistence file when one is configured.</summary>
     public async Task StopAsync()
     {
         if (process.HasExited) return;
@@ -45,12 +51,6 @@ public sealed class ConfiguredMosquitto : IAsyncDisposable
         using var timeout = new CancellationTokenSource(MosquittoLauncher.StartTimeout);
         await process.WaitForExitAsync(timeout.Token);
     }
-
-    public string Describe() => Describe(ConfigPath, process, console, LogPath);
-
-    private static string Describe(string configPath, Process p, ConcurrentQueue<string> console, string? logPath) =>
-        $"mosquitto -c {configPath} pid {p.Id} running: {!p.HasExited}\n--- console ---\n{string.Join('\n', console)}"
-        + (logPath is null ? "" : $"\n--- {logPath} (last 40 lines) ---\n{string.Join('\n', SharedFile.ReadAllText(logPath).Split('\n').TakeLast(40))}");
 
     public ValueTask DisposeAsync()
     {

@@ -88,21 +88,18 @@ public sealed class PageBroker : IAsyncDisposable
         string R(string path) => PuppetTools.Quote(root.P(path));
         string dirs = string.Join(", ", new[] { "/etc", "/var", "/var/www", "/var/lib", "/var/log", "/var/log/mosquitto" }.Select(R));
         string topics = string.Join(", ", publisherTopics.Select(PuppetTools.Quote));
+        string mosquitto = MosquittoManifest.Class(root, MqttPort, WebsocketsPort,
+            "persistence          => false,",
+            "serve_page           => true,",
+            $"page_dir             => {R("/var/www/mosquitto")},",
+            $"publishers           => {{ '{Publisher}' => {{ 'password' => Sensitive({PuppetTools.Quote(Password)}), 'topics' => [{topics}] }} }},");
         string site = $$"""
             # Written by PageBroker: the broker with its live event page, into a throwaway root.
             file { [{{dirs}}]:
               ensure => directory,
             }
 
-            class { 'mosquitto':
-              {{root.MosquittoParameters(MqttPort, WebsocketsPort)}}
-              persistence     => false,
-              serve_page      => true,
-              page_dir        => {{R("/var/www/mosquitto")}},
-              publishers      => {
-                '{{Publisher}}' => { 'password' => Sensitive({{PuppetTools.Quote(Password)}}), 'topics' => [{{topics}}] },
-              },
-            }
+            {{mosquitto}}
             """;
         string path = Path.Combine(root.Dir, "site.pp");
         File.WriteAllText(path, site);

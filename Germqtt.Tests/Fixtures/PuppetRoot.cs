@@ -47,31 +47,6 @@ public sealed class PuppetRoot : IDisposable
             "--color=false", $"--modulepath={ModulePath}", .. extra, manifestPath,
         ], settingsDir: PuppetStateDir);
 
-    /// <summary>
-    /// Parameters of class mosquitto for a broker the tests run from this root: no package or
-    /// service, root-owned files below the root, MQTT on loopback, everything logged to a file.
-    /// </summary>
-    public string MosquittoParameters(int port, int websocketsPort)
-    {
-        string R(string path) => PuppetTools.Quote(P(path));
-        return $"""
-            manage_package  => false,
-            manage_service  => false,
-            group           => 'root',
-            run_as_user     => 'root',
-            config_dir      => {R("/etc/mosquitto")},
-            config_file     => {R("/etc/mosquitto/mosquitto.conf")},
-            password_file   => {R("/etc/mosquitto/passwd")},
-            acl_file        => {R("/etc/mosquitto/acl")},
-            listen_address  => '127.0.0.1',
-            port            => {port},
-            websockets_port => {websocketsPort},
-            log_dest        => 'file',
-            log_file        => {R("/var/log/mosquitto/mosquitto.log")},
-            log_types       => ['all'],
-            """;
-    }
-
     /// <summary>Renders a module template (e.g. "germqtt/germqtt.service.epp") with explicit values.</summary>
     public Task<ProcessResult> RenderAsync(string template, string values) =>
         PuppetTools.PuppetAsync("epp",

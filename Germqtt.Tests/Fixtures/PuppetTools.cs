@@ -27,6 +27,8 @@ public static class PuppetTools
         ["mosquitto_pub"] = "mosquitto-clients",
         ["openssl"] = "openssl",
         ["unshare"] = "util-linux",
+        ["node"] = "nodejs",
+        ["npm"] = "npm",
     };
 
     public static string PuppetDir => Path.Combine(Repo.Root, "puppet");

@@ -100,6 +100,30 @@
 #   `http://HOST:websockets_port/` (and `https://HOST:tls_websockets_port/` with TLS).
 # @param page_dir
 #   Where the live event page is copied to when `serve_page` is on; every file in it is public.
+# @param persistent_client_expiration
+#   How long a persistent session (clean session off, or an MQTT 5 session expiry) is kept for a
+#   client that does not come back: a number followed by `h`, `d`, `w`, `m` or `y`. Subscribers
+#   that pick a random client id with clean session off would otherwise leave sessions, with
+#   their queues, that live forever. `never` keeps them forever (mosquitto's default).
+# @param max_queued_messages
+#   Messages queued per client beyond those in flight, for a subscriber that is slower than the
+#   firehose or (with a persistent session) away; past it new messages for that client are
+#   dropped. 0 means no limit, which lets one stalled subscriber grow the broker without bound.
+# @param max_queued_bytes
+#   The same bound in payload bytes (0: none); whichever limit is reached first applies. It
+#   caps the memory a subscriber can hold when events are large.
+# @param max_connections
+#   Clients each listener accepts at once (mosquitto 2.0 counts per listener); -1 for no limit.
+#   Keep the sum over the listeners below `limit_nofile`.
+# @param set_tcp_nodelay
+#   Whether the broker sends without Nagle's algorithm: an event that does not fill whole TCP
+#   segments otherwise waits for the subscriber's (delayed) ACK of the previous one.
+# @param limit_nofile
+#   Open files (so connections) the service may have: `LimitNOFILE=` in a systemd drop-in,
+#   managed with the service (`manage_service`). Mosquitto does not raise its own limit, and
+#   systemd's default of 1024 caps a broker at about a thousand clients. 0 leaves the unit as is.
+# @param service_dropin_file
+#   Path of that drop-in.
 # @param password_salt_seed
 #   Mixed into each password hash's salt together with the user name, so equal passwords give
 #   different hashes on different hosts. Must stay stable, or every run rewrites the file.
@@ -138,6 +162,13 @@ class mosquitto (
   Boolean $connection_messages = true,
   Boolean $serve_page = false,
   Stdlib::Absolutepath $page_dir = '/var/www/mosquitto',
+  Variant[Enum['never'], Pattern[/\A[1-9][0-9]*[hdwmy]\z/]] $persistent_client_expiration = '1d',
+  Integer[0] $max_queued_messages = 1000,
+  Integer[0] $max_queued_bytes = 4194304,
+  Integer[-1] $max_connections = 10000,
+  Boolean $set_tcp_nodelay = true,
+  Variant[Integer[0, 0], Integer[1024]] $limit_nofile = 65536,
+  Stdlib::Absolutepath $service_dropin_file = '/etc/systemd/system/mosquitto.service.d/limits.conf',
   String[1] $password_salt_seed = $facts.dig('networking', 'fqdn').lest || { 'mosquitto' },
 ) {
   if ($tls_cert =~ Undef) != ($tls_key =~ Undef) {

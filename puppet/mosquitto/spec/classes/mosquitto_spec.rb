@@ -40,10 +40,31 @@ describe 'mosquitto' do
       expect(conf).not_to match(%r{8883|8080|certfile|keyfile})
     end
 
+    it 'bounds what a slow or vanished subscriber can cost: per-client queues, session expiry, connections' do
+      expect(conf).to match(%r{^max_queued_messages 1000$})
+      expect(conf).to match(%r{^max_queued_bytes 4194304$})
+      expect(conf).to match(%r{^persistent_client_expiration 1d$})
+      expect(conf).to match(%r{^set_tcp_nodelay true$})
+      # max_connections is a listener option in mosquitto 2.0: one after each listener.
+      expect(conf.scan(%r{^listener \d+.*\nprotocol \w+\nmax_connections 10000$}).length).to eq(2)
+    end
+
+    it 'raises the open-file limit of the service in a systemd drop-in that restarts the broker' do
+      is_expected.to contain_file('/etc/systemd/system/mosquitto.service.d').with_ensure('directory')
+      is_expected.to contain_file('/etc/systemd/system/mosquitto.service.d/limits.conf')
+        .with_content(%r{^\[Service\]\nLimitNOFILE=65536$})
+        .that_notifies('Service[mosquitto]')
+    end
+
     it 'lets anonymous clients read everything, $SYS included, and the publisher write' do
       expect(acl).to match(%r{\A(#[^\n]*\n)*topic read #\ntopic read \$SYS/#\n})
       expect(acl).to match(%r{^user germqtt\ntopic readwrite #$})
       expect(acl.scan(%r{^topic write|^topic readwrite}).length).to eq(1)
+    end
+
+    it 'lets sessions restored after a broker restart receive before their clients reconnect' do
+      expect(acl).to match(%r{^pattern read #\n\z})
+      expect(acl.scan(%r{^pattern }).length).to eq(1)
     end
 
     it 'writes the password file as Sensitive, hidden from diffs, readable by the broker group' do
@@ -127,8 +148,8 @@ describe 'mosquitto' do
     it { is_expected.to compile.with_all_deps }
 
     it 'adds an MQTT TLS listener on 8883 and secure websockets on 8080' do
-      expect(conf).to match(%r{^listener 8883\nprotocol mqtt\ncafile /etc/mosquitto/certs/ca\.crt\ncertfile /etc/mosquitto/certs/server\.crt\nkeyfile /etc/mosquitto/certs/server\.key\n})
-      expect(conf).to match(%r{^listener 8080\nprotocol websockets\ncafile })
+      expect(conf).to match(%r{^listener 8883\nprotocol mqtt\nmax_connections 10000\ncafile /etc/mosquitto/certs/ca\.crt\ncertfile /etc/mosquitto/certs/server\.crt\nkeyfile /etc/mosquitto/certs/server\.key\n})
+      expect(conf).to match(%r{^listener 8080\nprotocol websockets\nmax_connections 10000\ncafile })
     end
 
     it 'writes the key Sensitive and readable by the broker group only' do
@@ -182,6 +203,30 @@ describe 'mosquitto' do
     end
   end
 
+  context 'with the firehose limits changed or turned off' do
+    let(:params) do
+      super().merge(
+        max_queued_messages: 0, max_queued_bytes: 0, persistent_client_expiration: 'never',
+        max_connections: -1, set_tcp_nodelay: false, limit_nofile: 0
+      )
+    end
+
+    it 'writes mosquitto defaults and leaves the unit alone' do
+      expect(conf).to match(%r{^max_queued_messages 0$})
+      expect(conf).to match(%r{^max_queued_bytes 0$})
+      expect(conf).not_to match(%r{persistent_client_expiration})
+      expect(conf).to match(%r{^max_connections -1$})
+      expect(conf).to match(%r{^set_tcp_nodelay false$})
+      is_expected.not_to contain_file('/etc/systemd/system/mosquitto.service.d/limits.conf')
+    end
+  end
+
+  context 'with a session expiry that mosquitto would not parse' do
+    let(:params) { super().merge(persistent_client_expiration: '2 days') }
+
+    it { is_expected.to compile.and_raise_error(%r{persistent_client_expiration}) }
+  end
+
   context 'with a certificate but no key' do
     let(:params) { super().merge(tls_cert: 'PEM') }
 
@@ -199,6 +244,7 @@ describe 'mosquitto' do
 
     it { is_expected.not_to contain_package('mosquitto') }
     it { is_expected.not_to contain_service('mosquitto') }
+    it { is_expected.not_to contain_file('/etc/systemd/system/mosquitto.service.d/limits.conf') }
 
     it 'writes what the test broker needs' do
       conf = file_content('/tmp/x/mosquitto.conf')
