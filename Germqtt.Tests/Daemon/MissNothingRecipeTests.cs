@@ -36,28 +36,13 @@ public partial class MissNothingRecipeTests
                     clientId: $"miss-nothing-{name}-{Guid.NewGuid():N}");
                 consumers.Add((name, process));
             }
-            string ini = IniFile.Write(new Dictionary<string, Dictionary<string, string>>
-            {
-                ["default"] = new() { ["stats_interval"] = "0" },
-                ["gerrit"] = new()
-                {
-                    ["username"] = TestGerrit.Username,
-                    ["hostname"] = TestGerrit.Host,
-                    ["port"] = gerrit.Port.ToString(),
-                    ["key"] = gerrit.KeyPath,
-                    ["known_hosts"] = gerrit.KnownHostsPath,
-                },
-                ["mqtt"] = new()
-                {
-                    ["hostname"] = FirehoseBroker.Host,
-                    ["port"] = broker.Port.ToString(),
-                    ["qos"] = "1",
-                    ["username"] = FirehoseBroker.Publisher,
-                    ["password"] = broker.Password,
-                    ["retry_initial"] = "0.2",
-                    ["retry_max"] = "1",
-                },
-            }, Path.Combine(sandbox.Dir, "germqtt.ini"));
+            var sections = IniFile.BridgeSections(gerrit, FirehoseBroker.Host, broker.Port, topic: "gerrit", qos: 1);
+            sections["default"]["stats_interval"] = "0";
+            sections["mqtt"]["username"] = FirehoseBroker.Publisher;
+            sections["mqtt"]["password"] = broker.Password;
+            sections["mqtt"]["retry_initial"] = "0.2";
+            sections["mqtt"]["retry_max"] = "1";
+            string ini = IniFile.Write(sections, Path.Combine(sandbox.Dir, "germqtt.ini"));
             await using var bridge = await RunningBridge.StartAsync(gerrit, ini);
 
             // Each consumer has subscribed once it prints an event; only then does the stream start.
