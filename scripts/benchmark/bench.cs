@@ -8,6 +8,7 @@
 #:include bench-subscriber.cs
 #:include bench-subjects.cs
 #:include bench-report.cs
+#:include bench-startup.cs
 using System.Diagnostics;
 using System.Runtime;
 
@@ -62,7 +63,7 @@ report.Write();
 Console.WriteLine($"bench: wrote {settings.Output}");
 return report.GermqttCorrect ? 0 : 1;
 
-sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber subscriber)
+sealed partial class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber subscriber)
 {
     /// <summary>Events sent first and not measured: they wait out connects and JIT.</summary>
     public const int Warmup = 500;
@@ -146,36 +147,6 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
         double broker = Usage.Of([setup.BrokerPid]).CpuSeconds - brokerBefore.CpuSeconds;
         double harness = (Process.GetCurrentProcess().TotalProcessorTime - harnessBefore).TotalSeconds;
         return new Measured(beforeThroughput, atEnd, peakAt10k, 100 * harness / seconds, broker);
-    }
-
-    public const int StartupReps = 5;
-
-    /// <summary>
-    /// From the subject's exec to the subscriber's receipt of the first event, which is written
-    /// the moment the subject's stream-events session exists (Gerrit sends nothing older).
-    /// </summary>
-    public async Task<Startup> StartupAsync(Subject subject)
-    {
-        var reception = Prepare(subject, out string runName);
-        string sessions = Path.Combine(setup.GerritDir, "sessions");
-        var before = SessionMarkers(sessions);
-        long started = Clock.UnixNs(), session = 0;
-        subject.Start(setup, 1, runName);
-        try
-        {
-            _lastTail = await NewSessionAsync(sessions, before, subject);
-            session = Clock.UnixNs();
-            using (var writer = new FeedWriter(setup.Feed)) Emit(writer, 0, 1);
-            await ReceivedAsync(reception, 1, Stall);
-        }
-        finally
-        {
-            if (subject is Limit limit) limit.FindPipeline();
-            await subject.StopAsync();
-            subscriber.Listen(null);
-        }
-        static double Ms(long at, long since) => at == 0 ? double.NaN : (at - since) / 1e6;
-        return new Startup(subject.Name, Ms(reception.FirstOtherAt, started), Ms(session, started), Ms(reception.FirstAt[0], started));
     }
 
     /// <summary>`mosquitto_pub -l < file` straight into the broker: how fast the subscriber can take events.</summary>
@@ -302,25 +273,5 @@ sealed class Bench(Settings settings, Setup setup, EventFeed feed, Subscriber su
             await Task.Delay(2);
         }
         return reception.Distinct >= count;
-    }
-
-    /// <summary>
-    /// Each stream-events session writes a marker named by its pid; markers stay after it ends and
-    /// pids are reused, so a session is new when its marker is new or was written again.
-    /// </summary>
-    static Dictionary<string, DateTime> SessionMarkers(string sessions) =>
-        Directory.GetFiles(sessions).ToDictionary(f => f, File.GetLastWriteTimeUtc);
-
-    static async Task<int> NewSessionAsync(string sessions, Dictionary<string, DateTime> before, Subject subject)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var marker = SessionMarkers(sessions).FirstOrDefault(m => !before.TryGetValue(m.Key, out var written) || written != m.Value).Key;
-            if (marker is not null) return int.Parse(Path.GetFileName(marker));
-            if (subject.HasExited) break;
-            await Task.Delay(1);
-        }
-        throw new InvalidOperationException($"{subject.Name} opened no stream-events session: {subject.LogTail()}");
     }
 }
