@@ -1,0 +1,111 @@
+"""The test Gerrit's events-log store, used by scripts/test-gerrit-events-log: every complete line
+appended to DIR/feed, kept in DIR/events_log.jsonl with the moment it was seen and, for project
+events, the line the plugin would store."""
+import json
+import os
+import sys
+import threading
+import time
+
+POLL_SECONDS = 0.01
+# Gson's default (HTML-safe) escaping, which the plugin's serialiser keeps.
+HTML_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "=": "\\u003d", "'": "\\u0027"}
+
+
+def project_of(event):
+    """The project a ProjectEvent carries, in the places Gerrit's event types put it."""
+    for holder, key in ((event, "project"), (event.get("change"), "project"),
+                        (event.get("refUpdate"), "project"), (event, "projectName")):
+        if isinstance(holder, dict) and isinstance(holder.get(key), str) and holder[key]:
+            return holder[key]
+    return None
+
+
+def reserialise(event, created):
+    """The plugin stores its own serialisation of the event, not the stream's bytes: here the
+    envelope comes first, everything is ASCII and HTML-safe, so a consumer cannot match lines
+    byte for byte."""
+    ordered = {"type": event.get("type"), "eventCreatedOn": created}
+    ordered.update((k, v) for k, v in event.items() if k not in ordered)
+    text = json.dumps(ordered, ensure_ascii=True, separators=(",", ":"))
+    return "".join(HTML_SAFE.get(c, c) for c in text)
+
+
+def reject_constant(name):
+    raise ValueError(name)
+
+
+class Log:
+    """The events taken from the feed, in the order the plugin stored them (its row id)."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.feed = os.path.join(directory, "feed")
+        self.path = os.path.join(directory, "events_log.jsonl")
+        self.records = []
+        self.position = 0
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as f:
+                for line in f:
+                    if line.endswith("\n"):
+                        self.records.append(json.loads(line))
+            if self.records:
+                self.position = self.records[-1]["end"]
+        self.lock = threading.Lock()
+
+    def follow(self):
+        with open(self.path, "a", encoding="utf-8") as out:
+            while True:
+                try:
+                    self.take(out)
+                except OSError as e:
+                    print(f"events-log: {e}", file=sys.stderr, flush=True)
+                time.sleep(POLL_SECONDS)
+
+    def take(self, out):
+        size = os.stat(self.feed).st_size
+        if size < self.position:
+            self.position = size
+        if size == self.position:
+            return
+        with open(self.feed, "rb") as f:
+            f.seek(self.position)
+            chunk = f.read(size - self.position)
+        complete = chunk.rfind(b"\n") + 1
+        if complete == 0:
+            return
+        seen_ms = time.time_ns() // 1_000_000
+        end = self.position
+        fresh = []
+        for raw in chunk[:complete].split(b"\n")[:-1]:
+            end += len(raw) + 1
+            fresh.append(self.record(raw, end, seen_ms))
+        out.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in fresh))
+        out.flush()
+        with self.lock:
+            self.records.extend(fresh)
+        self.position = end
+
+    @staticmethod
+    def record(raw, end, seen_ms):
+        line = raw.decode("utf-8", errors="replace")
+        created, project, logged = seen_ms // 1000, None, None
+        try:
+            event = json.loads(raw.decode("utf-8"), parse_constant=reject_constant)
+        except ValueError:
+            event = None
+        if isinstance(event, dict):
+            stamp = event.get("eventCreatedOn")
+            if isinstance(stamp, int) and not isinstance(stamp, bool):
+                created = stamp
+            project = project_of(event)
+            if project is not None:
+                logged = reserialise(event, created)
+        return {"end": end, "seen_ms": seen_ms, "created": created, "project": project,
+                "line": line, "logged": logged}
+
+    def visible(self, lag_ms):
+        horizon = time.time_ns() // 1_000_000 - lag_ms
+        with self.lock:
+            rows = list(enumerate(self.records))
+        return [(i, r) for i, r in rows if r["logged"] is not None and r["seen_ms"] <= horizon]
