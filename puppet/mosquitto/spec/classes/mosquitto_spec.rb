@@ -196,7 +196,7 @@ describe 'mosquitto' do
       end
 
       it 'serves it from the secure websockets listener too' do
-        expect(conf).to match(%r{^listener 8080\nprotocol websockets\nhttp_dir /srv/firehose\ncertfile })
+        expect(conf).to match(%r{^listener 8080\nprotocol websockets\nhttp_dir /srv/firehose\nmax_connections 10000\ncertfile })
         expect(conf.scan(%r{^http_dir /srv/firehose$}).length).to eq(2)
         is_expected.to contain_file('/srv/firehose').with_source('puppet:///modules/mosquitto/www')
       end
