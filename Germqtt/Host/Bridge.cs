@@ -44,6 +44,7 @@ public sealed class Bridge(GermqttOptions options, Log log, SystemdNotifier syst
         if (sinkEndedFirst) await readingStop.CancelAsync();
         await reading;
         buffer.Complete();
+        // Waits without throwing: a sink's failure is reported by SinkEnded, not as a crash.
         await Task.WhenAny(publishing);
         int exitCode = sinkEndedFirst || publishing.IsFaulted ? SinkEnded(publishing) : ExitCodes.Ok;
         await running.CancelAsync();

@@ -42,6 +42,8 @@ public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters cou
         }
         catch (OperationCanceledException)
         {
+            // Standard output is buffered when it is a pipe: what was written and counted goes out.
+            output.Flush();
         }
     }
 
