@@ -20,6 +20,27 @@ internal static class FileChecks
             yield return new("mqtt", "certfile", certProblem, ConfigProblem.File);
         if (o.Default.PidFile is { } pid && Path.GetDirectoryName(pid) is { } dir && !Directory.Exists(dir))
             yield return new("default", "pidfile", $"directory {dir} does not exist", ConfigProblem.File);
+        if (o.Default.StateFile is { } state && StateDirectoryProblem(state) is { } stateProblem)
+            yield return new("default", "state_file", stateProblem, ConfigProblem.File);
+    }
+
+    /// <summary>The state file is replaced by renaming a temporary file beside it: its directory must take new files.</summary>
+    private static string? StateDirectoryProblem(string path)
+    {
+        string directory = Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
+        if (!Directory.Exists(directory)) return $"directory {directory} does not exist";
+        if (Directory.Exists(path)) return $"{path} is a directory";
+        string probe = Path.Combine(directory, $".germqtt-probe-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot write in {directory}: {e.Message.TrimEnd('.')}";
+        }
     }
 
     internal static string? ReadableProblem(string path)

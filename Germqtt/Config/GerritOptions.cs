@@ -9,6 +9,7 @@ namespace Germqtt.Config;
 /// <param name="KeyPassphrase">Resolved at load from the environment, key_passphrase_file or key_passphrase.</param>
 /// <param name="InsecureAnyHostKey">Accept whatever key the server shows: only for tests and emergencies.</param>
 /// <param name="MaxEventSize">Longest event line in bytes; a longer one is skipped and counted malformed.</param>
+/// <param name="EventsLog">Where missed events are caught up from; null when [gerrit] http_url is not set.</param>
 public sealed record GerritOptions(
     string Username,
     string Hostname,
@@ -24,7 +25,8 @@ public sealed record GerritOptions(
     TimeSpan Keepalive,
     TimeSpan LivenessInterval,
     int MaxEventSize,
-    RetryOptions Retry)
+    RetryOptions Retry,
+    EventsLogOptions? EventsLog = null)
 {
     public string Endpoint => $"{Hostname}:{Port}";
 

@@ -86,6 +86,27 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
         return PathRules.Expand(path, home, workingDirectory);
     }
 
+    /// <summary>An absolute http or https URL, or null when not set.</summary>
+    public Uri? HttpUrl(string section, string key)
+    {
+        var text = Optional(section, key);
+        if (text is null) return null;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Host.Length > 0
+            && url.Query.Length == 0 && url.Fragment.Length == 0 && url.UserInfo.Length == 0)
+            return url;
+        Errors.Add(new(section, key, $"must be an http:// or https:// URL without user, query or fragment (got '{text}')"));
+        return null;
+    }
+
+    /// <summary>An IANA time zone name such as UTC or Europe/Berlin.</summary>
+    public TimeZoneInfo TimeZone(string section, string key, string fallback)
+    {
+        var text = Optional(section, key) ?? fallback;
+        if (TimeZoneInfo.TryFindSystemTimeZoneById(text, out var zone)) return zone;
+        Errors.Add(new(section, key, $"must name a time zone of the system's time zone database, such as UTC or Europe/Berlin (got '{text}')"));
+        return TimeZoneInfo.Utc;
+    }
+
     public static readonly System.Text.RegularExpressions.Regex EventTypePattern = new("^[A-Za-z0-9-]+$");
     public static readonly System.Text.RegularExpressions.Regex MemberNamePattern = new("^[^\"\\\\]+$");
 

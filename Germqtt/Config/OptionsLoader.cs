@@ -75,6 +75,27 @@ public static class OptionsLoader
         return r.Known;
     }
 
+    /// <summary>[gerrit] http_*: read only when http_url turns catch-up on; the others alone are a mistake.</summary>
+    private static EventsLogOptions? EventsLog(IniReader r, string gerritUser)
+    {
+        var url = r.HttpUrl("gerrit", "http_url");
+        var options = new EventsLogOptions(
+            Url: url ?? new Uri("http://unset"),
+            Username: r.Optional("gerrit", "http_username") ?? gerritUser,
+            Password: r.Optional("gerrit", "http_password"),
+            PasswordFile: r.OptionalPath("gerrit", "http_password_file"),
+            TimeZone: r.TimeZone("gerrit", "events_log_timezone", "UTC"),
+            CatchUpMax: r.Seconds("gerrit", "catch_up_max", 86_400, 1));
+        if (url is not null) return options;
+        if (r.Optional("gerrit", "http_url") is null)
+        {
+            foreach (var key in (string[])["http_username", "http_password", "http_password_file", "events_log_timezone", "catch_up_max"])
+                if (r.Optional("gerrit", key) is not null)
+                    r.Errors.Add(new("gerrit", key, "is set but [gerrit] http_url is not (catch-up needs Gerrit's web URL)"));
+        }
+        return null;
+    }
+
     private static GermqttOptions Read(IniReader r)
     {
 
@@ -82,12 +103,14 @@ public static class OptionsLoader
             PidFile: r.OptionalPath("default", "pidfile"),
             BufferSize: r.Int("default", "buffer_size", 60_000, 1, 10_000_000),
             DrainTimeout: r.Seconds("default", "drain_timeout", 10, 0),
-            StatsInterval: r.Seconds("default", "stats_interval", 60, 0));
+            StatsInterval: r.Seconds("default", "stats_interval", 60, 0),
+            StateFile: r.OptionalPath("default", "state_file"));
 
+        string gerritUser = r.Required("gerrit", "username");
         string gerritHost = r.Required("gerrit", "hostname");
         int gerritPort = r.Int("gerrit", "port", 29418, 1, 65535);
         var gerrit = new GerritOptions(
-            Username: r.Required("gerrit", "username"),
+            Username: gerritUser,
             Hostname: gerritHost,
             Port: gerritPort,
             Key: r.RequiredPath("gerrit", "key"),
@@ -101,7 +124,8 @@ public static class OptionsLoader
             Keepalive: r.Seconds("gerrit", "keepalive", 30, 0),
             LivenessInterval: r.Seconds("gerrit", "liveness_interval", 60, 0),
             MaxEventSize: r.Int("gerrit", "max_event_size", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-            Retry: r.Retry("gerrit"));
+            Retry: r.Retry("gerrit"),
+            EventsLog: EventsLog(r, gerritUser));
 
         var tls = new TlsOptions(
             Enabled: r.Bool("mqtt", "tls", false),

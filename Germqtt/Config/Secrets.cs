@@ -1,8 +1,8 @@
 namespace Germqtt.Config;
 
 /// <summary>
-/// Where the two secrets come from, first found wins: the environment variable
-/// (GERMQTT_MQTT_PASSWORD, GERMQTT_KEY_PASSPHRASE), then the *_file key, then the inline key.
+/// Where the secrets come from, first found wins: the environment variable
+/// (GERMQTT_MQTT_PASSWORD, GERMQTT_KEY_PASSPHRASE, GERMQTT_HTTP_PASSWORD), then the *_file key, then the inline key.
 /// A file may live in systemd's credentials directory ($CREDENTIALS_DIRECTORY/name).
 /// Messages name the key and the file, never the value.
 /// </summary>
@@ -10,15 +10,25 @@ internal static class Secrets
 {
     public const string PasswordVariable = "GERMQTT_MQTT_PASSWORD";
     public const string PassphraseVariable = "GERMQTT_KEY_PASSPHRASE";
+    public const string HttpPasswordVariable = "GERMQTT_HTTP_PASSWORD";
 
     public static GermqttOptions Resolve(GermqttOptions o, Func<string, string?> environment, List<ConfigError> errors)
     {
         string? password = One(environment(PasswordVariable), o.Mqtt.PasswordFile, o.Mqtt.Password, "mqtt", "password", errors);
         string? passphrase = One(environment(PassphraseVariable), o.Gerrit.KeyPassphraseFile, o.Gerrit.KeyPassphrase, "gerrit", "key_passphrase", errors);
+        var eventsLog = o.Gerrit.EventsLog;
+        if (eventsLog is not null)
+        {
+            string? http = One(environment(HttpPasswordVariable), eventsLog.PasswordFile, eventsLog.Password, "gerrit", "http_password", errors);
+            // Gerrit's /a/ REST paths take no anonymous caller: without the password every catch-up would fail.
+            if (http is null)
+                errors.Add(new("gerrit", "http_password", $"is required when http_url is set (or http_password_file, or ${HttpPasswordVariable})", ConfigProblem.Missing));
+            eventsLog = eventsLog with { Password = http };
+        }
         return o with
         {
             Mqtt = o.Mqtt with { Password = password },
-            Gerrit = o.Gerrit with { KeyPassphrase = passphrase },
+            Gerrit = o.Gerrit with { KeyPassphrase = passphrase, EventsLog = eventsLog },
         };
     }
 
