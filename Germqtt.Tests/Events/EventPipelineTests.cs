@@ -18,7 +18,7 @@ public class EventPipelineTests
         var log = new Log(LogLevel.Debug, _log, journal: false, () => default);
         _counters = new Counters();
         _buffer = new EventBuffer(bufferSize, log, _counters);
-        return new EventPipeline(options!, log, _counters, _buffer);
+        return new EventPipeline(options!, log, _counters, new EventRouter(options!, log, _counters, _buffer));
     }
 
     private List<RoutedEvent> Buffered()

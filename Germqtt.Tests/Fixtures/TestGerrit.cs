@@ -105,6 +105,16 @@ public sealed class TestGerrit : IAsyncDisposable
             ["produce", Dir, perSecond.ToString(CultureInfo.InvariantCulture), .. count is int n ? [n.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()],
             ScriptTimeout);
 
+    /// <summary>Complete lines in the feed so far.</summary>
+    public int FeedLines() => SharedFile.ReadAllText(FeedPath).Count(c => c == '\n');
+
+    /// <summary>Waits until <paramref name="more"/> lines were added to the feed (by the producer).</summary>
+    public async Task WaitForFeedGrowthAsync(int more, TimeSpan timeout)
+    {
+        int target = FeedLines() + more;
+        await Eventually.UntilAsync(() => FeedLines() >= target, timeout, $"{more} more events in the feed", Describe);
+    }
+
     /// <summary>Kills the producer; once this returns, it writes nothing more.</summary>
     public Task StopProducerAsync() => ProcessRunner.RunAsync(Repo.ScriptPath("test-gerrit"), ["produce", Dir, "0"], ScriptTimeout);
 

@@ -17,6 +17,7 @@ public sealed class EventBuffer
     private readonly Log _log;
     private readonly Counters _counters;
     private long _lastOverflowLog;
+    private TaskCompletionSource? _room;
 
     public EventBuffer(int capacity, Log log, Counters counters)
     {
@@ -44,7 +45,29 @@ public sealed class EventBuffer
 
     public void Add(RoutedEvent message) => _channel.Writer.TryWrite(message);
 
-    public bool TryTake(out RoutedEvent message) => _channel.Reader.TryRead(out message!);
+    public bool TryTake(out RoutedEvent message)
+    {
+        if (!_channel.Reader.TryRead(out message!)) return false;
+        if (Volatile.Read(ref _room) is { } room && Count < Capacity) room.TrySetResult();
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until the buffer has room: for a producer that can wait (a catch-up), unlike the
+    /// live reader, and must not push events out by overfilling it.
+    /// </summary>
+    public async Task WaitForRoomAsync(CancellationToken cancel)
+    {
+        while (Count >= Capacity)
+        {
+            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var current = Interlocked.CompareExchange(ref _room, room, null) ?? room;
+            // Taken meanwhile: the signal set up may never come.
+            if (Count < Capacity) break;
+            await current.Task.WaitAsync(cancel);
+            Interlocked.CompareExchange(ref _room, null, current);
+        }
+    }
 
     /// <summary>True when an event can be taken; false once the buffer is complete and empty.</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancel) => _channel.Reader.WaitToReadAsync(cancel);

@@ -9,7 +9,8 @@ namespace Germqtt.Events;
 /// </summary>
 /// <param name="RefName">refUpdate.refName of a ref-updated event.</param>
 /// <param name="IsPrivate">The change is private (change.private is true).</param>
-public sealed record GerritEvent(byte[] Line, string Type, string? Project, string? RefName = null, bool IsPrivate = false)
+/// <param name="CreatedOn">eventCreatedOn: when Gerrit made the event, in Unix seconds.</param>
+public sealed record GerritEvent(byte[] Line, string Type, string? Project, string? RefName = null, bool IsPrivate = false, long? CreatedOn = null)
 {
     /// <summary>
     /// Reads <paramref name="line"/> (without its newline). The project is the first string found in
@@ -21,7 +22,7 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
         try
         {
             problem = Read(line, out var fields);
-            if (problem is null) gerritEvent = new GerritEvent(line, fields.Type!, fields.Project, fields.RefName, fields.IsPrivate);
+            if (problem is null) gerritEvent = new GerritEvent(line, fields.Type!, fields.Project, fields.RefName, fields.IsPrivate, fields.CreatedOn);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
@@ -34,6 +35,7 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
     private struct Fields
     {
         public string? Type, TopProject, ProjectName, RefName;
+        public long? CreatedOn;
         public Nested Change, RefUpdate;
         public readonly string? Project => TopProject ?? Change.Project ?? RefUpdate.Project ?? ProjectName;
         public readonly bool IsPrivate => Change.Private;
@@ -60,6 +62,7 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
             else if (reader.ValueTextEquals("change"u8)) fields.Change = NestedFields(ref reader);
             else if (reader.ValueTextEquals("refUpdate"u8)) fields.RefUpdate = NestedFields(ref reader);
             else if (reader.ValueTextEquals("projectName"u8)) fields.ProjectName = StringOrSkip(ref reader) ?? fields.ProjectName;
+            else if (reader.ValueTextEquals("eventCreatedOn"u8)) fields.CreatedOn = Seconds(ref reader) ?? fields.CreatedOn;
             else { reader.Read(); reader.Skip(); }
         }
         // Reading on to the end makes the reader reject trailing garbage after the object.
@@ -93,6 +96,16 @@ public sealed record GerritEvent(byte[] Line, string Type, string? Project, stri
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.String) return Text(ref reader);
+        reader.Skip();
+        return null;
+    }
+
+    /// <summary>Moves onto the value; returns it when it is a number of seconds, skips it otherwise.</summary>
+    private static long? Seconds(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Number)
+            return reader.TryGetInt64(out long whole) ? whole : reader.TryGetDouble(out double d) && Math.Abs(d) < 1e15 ? (long)Math.Floor(d) : null;
         reader.Skip();
         return null;
     }

@@ -17,9 +17,12 @@ public sealed class GerritStream : IEventSource
     private readonly LineSplitter _lines;
     private readonly AdministratorCheck _administrator;
     private readonly ReconnectLoop _loop;
+    private readonly GapKeeper? _gaps;
 
-    public GerritStream(GerritOptions options, Log log, Counters counters, ConnectionStatus status, LineSplitter lines)
+    /// <param name="gaps">Told when a session starts streaming and when one ends, to close the gap between.</param>
+    public GerritStream(GerritOptions options, Log log, Counters counters, ConnectionStatus status, LineSplitter lines, GapKeeper? gaps = null)
     {
+        _gaps = gaps;
         _options = options;
         _log = log;
         _status = status;
@@ -37,6 +40,8 @@ public sealed class GerritStream : IEventSource
     /// <summary>One SSH connection and its stream; returns why it ended (never null: Gerrit is read until stopped).</summary>
     private async Task<ConnectionEnd?> SessionAsync(ConnectionClock streaming, CancellationToken stop)
     {
+        bool started = false;
+        ConnectionEnd? end = null;
         try
         {
             using var session = GerritSession.Create(_options, _log);
@@ -48,6 +53,9 @@ public sealed class GerritStream : IEventSource
             // The types were checked at load to be plain words, so they are safe on a command line.
             string commandText = string.Concat([Command, .. _options.EventTypes.Select(t => $" -s {t}")]);
             using var command = client.CreateCommand(commandText);
+            // Before the first line can arrive: what the new session delivers first marks the gap's end.
+            _gaps?.SessionStarted();
+            started = true;
             Task execution = command.ExecuteAsync(CancellationToken.None);
             Task<string> stderr = Task.Run(() => ReadText(command.ExtendedOutputStream));
             var liveness = new LivenessWatch(_options, _log);
@@ -76,12 +84,19 @@ public sealed class GerritStream : IEventSource
             await watching.CancelAsync();
             await privileges;
             stop.ThrowIfCancellationRequested();
-            if (await silence is { } why) return ConnectionEnd.Warning(why);
-            return await StreamEnd.OfAsync(command, execution, stderr);
+            end = await silence is { } why ? ConnectionEnd.Warning(why) : await StreamEnd.OfAsync(command, execution, stderr);
+            return end;
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            end = StreamEnd.Describe(e);
+            throw;
         }
         finally
         {
             _status.SetGerrit(false);
+            // A stop is not a gap: the state file (or nothing) carries on from there.
+            if (started && !stop.IsCancellationRequested) _gaps?.SessionEnded(end?.Reason ?? "connection lost");
         }
     }
 

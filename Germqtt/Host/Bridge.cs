@@ -14,13 +14,18 @@ public sealed class Bridge(GermqttOptions options, Log log, SystemdNotifier syst
     {
         var status = new ConnectionStatus(systemd, mode.Input is null ? options.Gerrit.Endpoint : null, mode.DryRun ? null : options.Mqtt.Endpoint);
         var buffer = new EventBuffer(options.Default.BufferSize, log, Counters);
-        var lines = new EventPipeline(options, log, Counters, buffer).Lines();
+        var router = new EventRouter(options, log, Counters, buffer);
+        // Gaps are Gerrit's: --stdin has no sessions to lose.
+        using var continuity = mode.Input is null ? new Continuity(options, log, Counters, router, buffer, keepsState: !mode.DryRun) : null;
+        continuity?.Start();
+        var lines = new EventPipeline(options, log, Counters, router, continuity?.Gaps).Lines();
         IEventSource source = mode.Input is { } input
             ? new StdinSource(input, log, lines)
-            : new GerritStream(options.Gerrit, log, Counters, status, lines);
+            : new GerritStream(options.Gerrit, log, Counters, status, lines, continuity?.Gaps);
         IEventSink sink = mode.DryRun
-            ? new DryRunWriter(buffer, mode.Output, Counters)
-            : new MqttPublisher(options.Mqtt, log, Counters, status, new StatusDocument(options.Gerrit.Endpoint, DateTimeOffset.UtcNow), buffer);
+            ? new DryRunWriter(buffer, mode.Output, Counters, continuity is null ? null : continuity.Delivered)
+            : new MqttPublisher(options.Mqtt, log, Counters, status, new StatusDocument(options.Gerrit.Endpoint, DateTimeOffset.UtcNow), buffer,
+                continuity is null ? null : continuity.Delivered);
 
         using var drainDeadline = new CancellationTokenSource();
         using var onStop = stop.Register(() =>
@@ -33,6 +38,8 @@ public sealed class Bridge(GermqttOptions options, Log log, SystemdNotifier syst
         // Reading also stops when the sink has failed for good: nothing read could go anywhere.
         using var readingStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task publishing = sink.RunAsync(drainDeadline.Token);
+        using var closingGaps = new CancellationTokenSource();
+        Task gaps = continuity?.RunAsync(closingGaps.Token) ?? Task.CompletedTask;
         Task reading = source.RunAsync(readingStop.Token);
         // The side loops end with the bridge, which may also end at the end of --stdin input.
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -43,6 +50,9 @@ public sealed class Bridge(GermqttOptions options, Log log, SystemdNotifier syst
         bool sinkEndedFirst = await Task.WhenAny(reading, publishing) == publishing && !stop.IsCancellationRequested;
         if (sinkEndedFirst) await readingStop.CancelAsync();
         await reading;
+        await closingGaps.CancelAsync();
+        await gaps;
+        continuity?.StopReading();
         buffer.Complete();
         // Waits without throwing: a sink's failure is reported by SinkEnded, not as a crash.
         await Task.WhenAny(publishing);
@@ -50,6 +60,7 @@ public sealed class Bridge(GermqttOptions options, Log log, SystemdNotifier syst
         await running.CancelAsync();
         await stats;
         await watchdog;
+        continuity?.Finish(sink);
 
         int undelivered = sink.Undelivered;
         // A reader that closed the pipe wanted no more: what it did not take was not lost to it.

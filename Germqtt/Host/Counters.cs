@@ -4,7 +4,7 @@ namespace Germqtt.Host;
 public sealed class Counters
 {
     private long _read, _published, _malformed, _filtered, _droppedPrivate, _redacted, _droppedOutput, _overflowed;
-    private long _gerritReconnects, _mqttReconnects, _rejected, _lastEventAt;
+    private long _gerritReconnects, _mqttReconnects, _rejected, _lastEventAt, _gaps, _recovered, _duplicates;
 
     public long Read => Interlocked.Read(ref _read);
     public long Published => Interlocked.Read(ref _published);
@@ -17,6 +17,9 @@ public sealed class Counters
     public long GerritReconnects => Interlocked.Read(ref _gerritReconnects);
     public long MqttReconnects => Interlocked.Read(ref _mqttReconnects);
     public long Rejected => Interlocked.Read(ref _rejected);
+    public long Gaps => Interlocked.Read(ref _gaps);
+    public long Recovered => Interlocked.Read(ref _recovered);
+    public long Duplicates => Interlocked.Read(ref _duplicates);
 
     /// <summary>Seconds since Gerrit last sent a line; null before the first.</summary>
     public double? SecondsSinceLastEvent => Interlocked.Read(ref _lastEventAt) is var at and not 0
@@ -39,9 +42,13 @@ public sealed class Counters
     public void CountGerritReconnect() => Interlocked.Increment(ref _gerritReconnects);
     public void CountMqttReconnect() => Interlocked.Increment(ref _mqttReconnects);
     public void CountRejected() => Interlocked.Increment(ref _rejected);
+    public void CountGap() => Interlocked.Increment(ref _gaps);
+    public void CountRecovered() => Interlocked.Increment(ref _recovered);
+    public void CountDuplicate() => Interlocked.Increment(ref _duplicates);
 
     public string Summary(int bufferDepth) =>
         $"read={Read} published={Published} malformed={Malformed} dropped_output={DroppedOutput} " +
         $"overflowed={Overflowed} buffered={bufferDepth} gerrit_reconnects={GerritReconnects} mqtt_reconnects={MqttReconnects} " +
-        $"rejected={Rejected} filtered={Filtered} dropped_private={DroppedPrivate} redacted={Redacted}";
+        $"rejected={Rejected} filtered={Filtered} dropped_private={DroppedPrivate} redacted={Redacted} " +
+        $"gaps={Gaps} recovered={Recovered} duplicates={Duplicates}";
 }

@@ -1,7 +1,7 @@
 namespace Germqtt.Mqtt;
 
 /// <summary>--dry-run: writes "topic&lt;TAB&gt;payload" lines to standard output instead of publishing.</summary>
-public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters counters) : IEventSink
+public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters counters, Action<RoutedEvent>? delivered = null) : IEventSink
 {
     private static readonly byte[] Tab = "\t"u8.ToArray();
     private static readonly byte[] Newline = "\n"u8.ToArray();
@@ -35,7 +35,8 @@ public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters cou
                     output.Write(Tab);
                     output.Write(message.Payload);
                     output.Write(Newline);
-                    counters.CountPublished();
+                    if (!message.IsNotice) counters.CountPublished();
+                    delivered?.Invoke(message);
                 }
                 await output.FlushAsync(deadline);
             }
@@ -45,6 +46,13 @@ public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters cou
             // Standard output is buffered when it is a pipe: what was written and counted goes out.
             output.Flush();
         }
+    }
+
+    public IReadOnlyCollection<RoutedEvent> TakeUndelivered()
+    {
+        var left = new List<RoutedEvent>();
+        while (buffer.TryTake(out var message)) left.Add(message);
+        return left;
     }
 
     public Task PublishStatusAsync(string subtopic, byte[] payload, CancellationToken cancel) => Task.CompletedTask;

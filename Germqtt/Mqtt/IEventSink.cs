@@ -9,6 +9,9 @@ public interface IEventSink
     /// <summary>Events not delivered when it stopped.</summary>
     int Undelivered { get; }
 
+    /// <summary>After the run: the events never delivered, oldest first (they are spooled when a state file is kept).</summary>
+    IReadOnlyCollection<RoutedEvent> TakeUndelivered();
+
     /// <summary>Publishes a document about germqtt itself, where there is a bus to publish it on.</summary>
     Task PublishStatusAsync(string subtopic, byte[] payload, CancellationToken cancel);
 }

@@ -18,7 +18,8 @@ public sealed class MqttPublisher(
     Counters counters,
     ConnectionStatus status,
     StatusDocument statusDocument,
-    EventBuffer buffer) : IEventSink
+    EventBuffer buffer,
+    Action<RoutedEvent>? delivered = null) : IEventSink
 {
     private volatile IMqttClient? _current;
 
@@ -100,7 +101,7 @@ public sealed class MqttPublisher(
             _current = client;
             status.SetMqtt(!lost.Task.IsCompleted);
             session = new PublishSession(client, options, log, counters, buffer, _unacknowledged, Window(connected),
-                MaxPacketSize(connected), SetAside, socket, lost.Task);
+                MaxPacketSize(connected), SetAside, Delivered, socket, lost.Task);
             await session.RunAsync(deadline);
             _current = null;
             // A clean stop says so itself: the broker sends the will only for an unclean end.
@@ -157,6 +158,19 @@ public sealed class MqttPublisher(
     {
         counters.CountRejected();
         log.Warning($"mqtt {options.Endpoint}: set aside the event for '{message.Topic}' ({message.Payload.Length} bytes): {reason}; counted as rejected");
+        // Done with, as far as the state file goes: sending it again would be refused again.
+        Delivered(message);
+    }
+
+    private void Delivered(RoutedEvent message) => delivered?.Invoke(message);
+
+    /// <summary>After the run: what was never acknowledged, oldest first, for the spool.</summary>
+    public IReadOnlyCollection<RoutedEvent> TakeUndelivered()
+    {
+        var left = new List<RoutedEvent>(_unacknowledged);
+        _unacknowledged.Clear();
+        while (buffer.TryTake(out var message)) left.Add(message);
+        return left;
     }
 
     /// <summary>The smaller of ours and the one the broker announced in its CONNACK (MQTT 5); null when neither.</summary>

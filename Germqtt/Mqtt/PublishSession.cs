@@ -24,6 +24,7 @@ internal sealed class PublishSession(
     int window,
     long? maxPacketSize,
     Action<RoutedEvent, string> setAside,
+    Action<RoutedEvent> delivered,
     BrokerSocket socket,
     Task connectionLost)
 {
@@ -111,7 +112,7 @@ internal sealed class PublishSession(
         var mqttMessage = new MqttApplicationMessageBuilder()
             .WithTopic(message.Topic)
             .WithPayload(message.Payload)
-            .WithQualityOfServiceLevel(options.Qos)
+            .WithQualityOfServiceLevel(message.IsNotice && options.Qos == MqttQualityOfServiceLevel.AtMostOnce ? MqttQualityOfServiceLevel.AtLeastOnce : options.Qos)
             .Build();
         long now = Environment.TickCount64;
         if (_inFlight.Count == 0) Volatile.Write(ref _headSentAt, now);
@@ -139,7 +140,8 @@ internal sealed class PublishSession(
     {
         if (result.IsSuccess)
         {
-            counters.CountPublished();
+            if (!message.IsNotice) counters.CountPublished();
+            delivered(message);
             if (log.IsEnabled(LogLevel.Debug)) log.Debug($"published {message.Topic} ({message.Payload.Length} bytes)");
             return;
         }
