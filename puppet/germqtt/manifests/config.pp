@@ -43,7 +43,7 @@ class germqtt::config {
     default => $germqtt::state_file.regsubst(/\/[^\/]*\z/, '').regsubst(/\A\z/, '/'),
   }
   # The unit's StateDirectory appears at the first start, but the INI check before it looks for
-  # the directory already (the user's home, when it is that, exists by then).
+  # the directory already. When it is the user's home, germqtt::user has made it.
   if $state_dir == '/var/lib/germqtt' and !($germqtt::manage_user and $germqtt::user_home == $state_dir) {
     file { $state_dir:
       ensure => directory,
