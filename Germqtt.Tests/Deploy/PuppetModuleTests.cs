@@ -164,6 +164,7 @@ public class PuppetModuleTests
     [TestCase("memory_deny_write_execute => false", "Type=notify")]
     [TestCase("memory_deny_write_execute => true, watchdog_sec => 30", "WatchdogSec=30s")]
     [TestCase("memory_deny_write_execute => false, load_credentials => {'mqtt_password' => '/etc/germqtt/mqtt_password'}", "LoadCredential=mqtt_password:/etc/germqtt/mqtt_password")]
+    [TestCase("memory_deny_write_execute => false, state_directory => '/srv/germqtt'", "ReadWritePaths=/srv/germqtt")]
     public async Task The_systemd_unit_passes_systemd_analyze_verify_without_a_single_warning(string options, string expectedLine)
     {
         using var root = PuppetRoot.Create();
