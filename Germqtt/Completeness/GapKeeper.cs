@@ -125,12 +125,12 @@ public sealed partial class GapKeeper(
         _held?.Dispose();
     }
 
-    /// <summary>Hands an event on: the ledger learns it, the router routes it. Called under the lock.</summary>
-    private void Forward(GerritEvent gerritEvent, EventStamp? stamp, bool recovered)
+    /// <summary>Hands an event on: the ledger learns it, the router routes it (false: filtered). Called under the lock.</summary>
+    private bool Forward(GerritEvent gerritEvent, EventStamp? stamp, bool recovered)
     {
         if (stamp is { } s) ledger.Add(s, recovered);
         else if (gerritEvent.CreatedOn is { } created && gerritEvent.Type != DroppedOutput) ledger.Saw(created);
-        router.Route(gerritEvent, stamp);
+        return router.Route(gerritEvent, stamp);
     }
 
     /// <summary>Lets held live events go, in their order; under the lock.</summary>
