@@ -17,7 +17,10 @@ public static class EventIdentity
     private static readonly string[] ChangeKey = ["project", "branch", "id", "number"];
     private static readonly string[] PatchSetKey = ["number", "revision"];
 
-    /// <summary>The event's stamp; null when the line is not a JSON object with a numeric eventCreatedOn.</summary>
+    /// <summary>
+    /// The event's stamp; null when the line is not a JSON object with a numeric eventCreatedOn, or
+    /// holds a string that is not valid UTF-8 (kept by the reader, but it has no value to compare).
+    /// </summary>
     public static EventStamp? Of(ReadOnlyMemory<byte> line)
     {
         try
@@ -29,7 +32,7 @@ public static class EventIdentity
             long createdOn = created.TryGetInt64(out long whole) ? whole : (long)Math.Floor(created.GetDouble());
             return new EventStamp(createdOn, Hash(root));
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException)
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException or InvalidOperationException)
         {
             return null;
         }
