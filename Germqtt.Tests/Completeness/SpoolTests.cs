@@ -87,11 +87,16 @@ public class SpoolTests
     {
         Spool().Write(Undelivered[..2]);
         var lines = File.ReadAllLines(SpoolPath);
-        File.WriteAllLines(SpoolPath, [lines[0], "{\"topic\":\"t\",\"payload\":\"%%%\"}", "not json", "{\"payload\":\"\"}", lines[1]]);
+        File.WriteAllLines(SpoolPath,
+        [
+            lines[0], "{\"topic\":\"t\",\"payload\":\"%%%\"}", "not json", "{\"payload\":\"\"}",
+            // A null where a string belongs would otherwise stop the start (an event without topic or identity).
+            "{\"topic\":null,\"payload\":\"\"}", "{\"topic\":\"t\",\"payload\":\"\",\"created\":1,\"identity\":null}", lines[1],
+        ]);
 
         var read = Spool().Read();
         Assert.That(read.Select(e => e.Topic), Is.EqualTo(new[] { Undelivered[0].Topic, Undelivered[1].Topic }));
-        Assert.That(new[] { 2, 3, 4 }.Select(n => _log.ToString().Contains($"warning: spool {SpoolPath}: line {n} skipped", StringComparison.Ordinal)), Has.All.True, _log.ToString());
+        Assert.That(new[] { 2, 3, 4, 5, 6 }.Select(n => _log.ToString().Contains($"warning: spool {SpoolPath}: line {n} skipped", StringComparison.Ordinal)), Has.All.True, _log.ToString());
     }
 
     [Test]

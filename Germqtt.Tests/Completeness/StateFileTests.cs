@@ -77,6 +77,7 @@ public class StateFileTests
     [TestCase("""{"version":1,"last":"yesterday"}""", TestName = "A_state_file_whose_last_is_not_a_number_is_reported_and_treated_as_none")]
     [TestCase("""{"version":1,"last":5,"identities":"a"}""", TestName = "A_state_file_whose_identities_are_not_a_list_is_reported_and_treated_as_none")]
     [TestCase("""{"version":1,"last":5,"identities":[1]}""", TestName = "A_state_file_whose_identities_are_not_strings_is_reported_and_treated_as_none")]
+    [TestCase("""{"version":1,"last":5,"identities":[null]}""", TestName = "A_state_file_with_a_null_identity_is_reported_and_treated_as_none")]
     [TestCase("[]", TestName = "A_state_file_that_is_not_an_object_is_reported_and_treated_as_none")]
     public void A_corrupt_state_file_is_reported_and_treated_as_none(string content)
     {
