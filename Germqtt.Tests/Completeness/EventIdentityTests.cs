@@ -105,6 +105,7 @@ public class EventIdentityTests
     [TestCase("""{"type":"t"}""", TestName = "An_event_without_eventCreatedOn_has_no_stamp")]
     [TestCase("""{"type":"t","eventCreatedOn":"5"}""", TestName = "An_event_whose_eventCreatedOn_is_a_string_has_no_stamp")]
     [TestCase("""{"type":"t","eventCreatedOn":null}""", TestName = "An_event_whose_eventCreatedOn_is_null_has_no_stamp")]
+    [TestCase("""{"type":"t","eventCreatedOn":1e300}""", TestName = "An_event_whose_eventCreatedOn_is_no_time_at_all_has_no_stamp")]
     public void Lines_without_a_usable_creation_time_have_no_stamp(string line) =>
         Assert.That(EventIdentity.Of(Encoding.UTF8.GetBytes(line)), Is.Null);
 

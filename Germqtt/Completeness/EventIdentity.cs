@@ -29,8 +29,10 @@ public static class EventIdentity
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
             if (!root.TryGetProperty("eventCreatedOn", out var created) || created.ValueKind != JsonValueKind.Number) return null;
-            long createdOn = created.TryGetInt64(out long whole) ? whole : (long)Math.Floor(created.GetDouble());
-            return new EventStamp(createdOn, Hash(root));
+            // As the stream reader takes it (GerritEvent): 1e300 is no time, not long.MaxValue.
+            long? createdOn = created.TryGetInt64(out long whole) ? whole
+                : created.TryGetDouble(out double d) && Math.Abs(d) < 1e15 ? (long)Math.Floor(d) : null;
+            return createdOn is { } seconds ? new EventStamp(seconds, Hash(root)) : null;
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException or InvalidOperationException)
         {
