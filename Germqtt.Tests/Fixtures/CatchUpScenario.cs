@@ -38,6 +38,14 @@ public static class CatchUpScenario
 
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
+    /// <summary>The events-log as a busy Gerrit's: pages cut at 25 events, events visible 1 s after they are made.</summary>
+    public static void UseRealisticLog(TestGerrit gerrit)
+    {
+        gerrit.EventsLog.ResetSettings();
+        gerrit.EventsLog.SetReturnLimit(25);
+        gerrit.EventsLog.SetLag(TimeSpan.FromSeconds(1));
+    }
+
     /// <summary>The status topic germqtt's gap notices go to under <see cref="Config"/>.</summary>
     public static string GapTopic(string topic) => $"germqtt/{topic}/status/gap";
 

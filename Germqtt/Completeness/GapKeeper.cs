@@ -54,8 +54,10 @@ public sealed partial class GapKeeper(
     /// <summary>A live event, on the reader's thread.</summary>
     public void OnLive(GerritEvent gerritEvent)
     {
-        EventStamp? stamp = _stamps ? EventIdentity.Of(gerritEvent.Line) : null;
         bool dropped = gerritEvent.Type == DroppedOutput;
+        // Gerrit 3.x dates the notice like any event (eventCreatedOn = when it was written); as the
+        // newest event handed on it would start the gap it opens after the events it lost.
+        EventStamp? stamp = _stamps && !dropped ? EventIdentity.Of(gerritEvent.Line) : null;
         lock (_lock)
         {
             // A catch-up published it already: it reached the log before this session's stream.
