@@ -11,7 +11,7 @@ namespace Germqtt.Tests.Deploy;
 /// The Puppet modules under puppet/ as their users meet them, without applying anything:
 /// syntax, lint, metadata, rspec-puppet catalog specs, documentation and the systemd unit.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Puppet")]
+[TestFixture, ToolBound(ParallelScope.All), Category("Puppet")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class PuppetModuleTests
 {
