@@ -12,7 +12,7 @@ namespace Germqtt.Tests.Deploy;
 /// from the files Puppet wrote: mosquitto from its mosquitto.conf, password file and ACL, and
 /// germqtt from its INI, SSH key and known_hosts, against a test Gerrit.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Puppet"), Category("Slow")]
+[TestFixture, ToolBound, Category("Puppet"), Category("Slow")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public partial class PuppetModuleApplyTests
 {

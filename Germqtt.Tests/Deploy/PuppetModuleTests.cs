@@ -11,11 +11,15 @@ namespace Germqtt.Tests.Deploy;
 /// The Puppet modules under puppet/ as their users meet them, without applying anything:
 /// syntax, lint, metadata, rspec-puppet catalog specs, documentation and the systemd unit.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Puppet")]
+[TestFixture, ToolBound(ParallelScope.All), Category("Puppet")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class PuppetModuleTests
 {
     private static IEnumerable<string> Modules => PuppetTools.Modules;
+
+    // A catalog per example takes 10-20 s alone; beside another tool-bound test on a busy machine it
+    // can pass the two minutes other commands get.
+    private static readonly TimeSpan RspecTimeout = TimeSpan.FromMinutes(5);
 
     [Test]
     public async Task Every_manifest_and_type_alias_passes_puppet_parser_validate()
@@ -93,7 +97,7 @@ public class PuppetModuleTests
         string copy = PuppetTools.CopyModule(module);
         try
         {
-            var result = await PuppetTools.RunAsync("rake", ["spec"], copy);
+            var result = await PuppetTools.RunAsync("rake", ["spec"], copy, RspecTimeout);
             Assert.That(result.ExitCode, Is.Zero, () => PuppetTools.Describe(result));
             var summary = Regex.Match(result.StdOut, @"^(\d+) examples?, 0 failures", RegexOptions.Multiline);
             Assert.That(summary.Success, Is.True, () => "no \"N examples, 0 failures\" line\n" + PuppetTools.Describe(result));
