@@ -31,7 +31,7 @@ public class EventIdentityTests
     {
         var identities = Stamped().Select(l => EventIdentity.Of(l)!.Value.Identity).ToList();
         Assert.That(identities, Is.Unique);
-        Assert.That(identities, Has.All.Match("^[0-9a-f]{32}$"));
+        Assert.That(identities, Has.All.Match(@"^[0-9a-f]{32}@[0-9]+$"));
     }
 
     [Test]

@@ -9,7 +9,7 @@ public class LedgerTests
     public void Nothing_is_known_before_the_first_event()
     {
         var ledger = new Ledger();
-        Assert.That((ledger.Newest, ledger.Contains("a"), ledger.WasRecovered("a")), Is.EqualTo(((long?)null, false, false)));
+        Assert.That((ledger.Newest, ledger.Contains("a"), ledger.WasRecovered(Stamp(0, "a"))), Is.EqualTo(((long?)null, false, false)));
     }
 
     [Test]
@@ -46,7 +46,7 @@ public class LedgerTests
         var ledger = new Ledger();
         ledger.Add(Stamp(100, "live"), recovered: false);
         ledger.Add(Stamp(100, "recovered"), recovered: true);
-        Assert.That((ledger.WasRecovered("live"), ledger.WasRecovered("recovered"), ledger.WasRecovered("unknown")), Is.EqualTo((false, true, false)));
+        Assert.That((ledger.WasRecovered(Stamp(0, "live")), ledger.WasRecovered(Stamp(0, "recovered")), ledger.WasRecovered(Stamp(0, "unknown"))), Is.EqualTo((false, true, false)));
     }
 
     [Test]
@@ -55,7 +55,7 @@ public class LedgerTests
         var ledger = new Ledger();
         ledger.Add(Stamp(100, "a"), recovered: false);
         ledger.Add(Stamp(100, "a"), recovered: true);
-        Assert.That(ledger.WasRecovered("a"), Is.False);
+        Assert.That(ledger.WasRecovered(Stamp(0, "a")), Is.False);
     }
 
     [Test]
@@ -63,7 +63,7 @@ public class LedgerTests
     {
         var ledger = new Ledger();
         ledger.Resume(500, ["x", "y"]);
-        Assert.That((ledger.Newest, ledger.Contains("x"), ledger.Contains("y"), ledger.WasRecovered("x")), Is.EqualTo(((long?)500, true, true, false)));
+        Assert.That((ledger.Newest, ledger.Contains("x"), ledger.Contains("y"), ledger.WasRecovered(Stamp(0, "x"))), Is.EqualTo(((long?)500, true, true, false)));
     }
 
     [Test]
@@ -85,7 +85,7 @@ public class LedgerTests
         Assert.That((ledger.Contains("old"), ledger.Contains("kept")), Is.EqualTo((true, true)), "exactly RetainSeconds behind is kept");
 
         ledger.Add(Stamp(1001 + Ledger.RetainSeconds, "newer"), recovered: false);
-        Assert.That((ledger.Contains("old"), ledger.WasRecovered("old"), ledger.Contains("kept"), ledger.Contains("newer")), Is.EqualTo((false, false, true, true)));
+        Assert.That((ledger.Contains("old"), ledger.WasRecovered(Stamp(0, "old")), ledger.Contains("kept"), ledger.Contains("newer")), Is.EqualTo((false, false, true, true)));
     }
 
     [Test]
@@ -95,5 +95,14 @@ public class LedgerTests
         ledger.Resume(1000, ["x"]);
         ledger.Add(Stamp(1001 + Ledger.RetainSeconds, "a"), recovered: false);
         Assert.That(ledger.Contains("x"), Is.False);
+    }
+
+    [Test]
+    public void An_event_without_eventCreatedOn_is_known_in_the_seconds_either_side_of_its_arrival()
+    {
+        var ledger = new Ledger();
+        ledger.Add(new EventStamp(100, "h@100", Approximate: true), recovered: true);
+        Assert.That(new[] { "h@99", "h@100", "h@101", "h@102" }.Select(ledger.Contains), Is.EqualTo(new[] { true, true, true, false }));
+        Assert.That(ledger.WasRecovered(new EventStamp(101, "h@101")), Is.True);
     }
 }

@@ -39,7 +39,7 @@ public sealed class DeliveredState(StateFile? file, Log log)
                 _last = stamp.CreatedOn;
                 _identities.Clear();
             }
-            _identities.Add(stamp.Identity);
+            _identities.UnionWith(stamp.Keys());
             _dirty = true;
         }
     }

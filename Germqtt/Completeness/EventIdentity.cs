@@ -10,7 +10,8 @@ namespace Germqtt.Completeness;
 /// The identity is a hash of the event's members in a canonical form (names sorted, strings by
 /// value, nulls left out). Of <c>change</c> and <c>patchSet</c>, which are snapshots of the change
 /// rather than what happened, only the members that name them count: project, branch, number and
-/// Change-Id, patch set number and revision.
+/// Change-Id, patch set number and revision. The creation time is kept beside the hash
+/// ("hash@seconds"), so the same content made twice (a second "recheck" comment) is two events.
 /// </summary>
 public static class EventIdentity
 {
@@ -18,21 +19,27 @@ public static class EventIdentity
     private static readonly string[] PatchSetKey = ["number", "revision"];
 
     /// <summary>
-    /// The event's stamp; null when the line is not a JSON object with a numeric eventCreatedOn, or
-    /// holds a string that is not valid UTF-8 (kept by the reader, but it has no value to compare).
+    /// The event's stamp; null when the line is not a JSON object with a numeric eventCreatedOn (or,
+    /// given <paramref name="arrival"/>, a JSON object at all), or holds a string that is not valid
+    /// UTF-8 (kept by the reader, but it has no value to compare).
     /// </summary>
-    public static EventStamp? Of(ReadOnlyMemory<byte> line)
+    /// <param name="arrival">
+    /// For an event without eventCreatedOn: when it arrived (Unix seconds). The events-log stamps
+    /// such an event with the moment it stored it, so it is known by that second, give or take one.
+    /// </param>
+    public static EventStamp? Of(ReadOnlyMemory<byte> line, long? arrival = null)
     {
         try
         {
             using var document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 256 });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
-            if (!root.TryGetProperty("eventCreatedOn", out var created) || created.ValueKind != JsonValueKind.Number) return null;
+            if (!root.TryGetProperty("eventCreatedOn", out var created) || created.ValueKind != JsonValueKind.Number)
+                return arrival is { } at ? new EventStamp(at, $"{Hash(root)}@{at}", Approximate: true) : null;
             // As the stream reader takes it (GerritEvent): 1e300 is no time, not long.MaxValue.
             long? createdOn = created.TryGetInt64(out long whole) ? whole
                 : created.TryGetDouble(out double d) && Math.Abs(d) < 1e15 ? (long)Math.Floor(d) : null;
-            return createdOn is { } seconds ? new EventStamp(seconds, Hash(root)) : null;
+            return createdOn is { } seconds ? new EventStamp(seconds, $"{Hash(root)}@{seconds}") : null;
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException or InvalidOperationException)
         {
@@ -48,6 +55,8 @@ public static class EventIdentity
         {
             "change" => Only(value, ChangeKey),
             "patchSet" => Only(value, PatchSetKey),
+            // Kept beside the hash, exactly or approximately: see Of.
+            "eventCreatedOn" => default,
             _ => value,
         });
         // 128 bits: collisions among a day of events are out of reach; the text is short to store.
@@ -80,9 +89,11 @@ public static class EventIdentity
                          .Where(p => p.Value.ValueKind != JsonValueKind.Null)
                          .OrderBy(p => p.Name, StringComparer.Ordinal))
             {
+                var value = select(property.Name, property.Value);
+                if (value.ValueKind == JsonValueKind.Undefined) continue;
                 String(property.Name);
                 Append(":");
-                Value(select(property.Name, property.Value));
+                Value(value);
                 Append(",");
             }
             Append("}");

@@ -97,9 +97,24 @@ public sealed partial class GapKeeper
         return true;
     }
 
+    /// <summary>
+    /// Whether the catch-up must skip an event it found in the log: handed on already, or held. A
+    /// held event is where the log says it belongs: it and the held events before it go now, so
+    /// that what the catch-up publishes next (a stretch a second gap added) comes after them.
+    /// </summary>
     private bool HandedOn(string identity)
     {
-        lock (_lock) return ledger.Contains(identity) || _held?.Contains(identity) == true;
+        lock (_lock)
+        {
+            if (ledger.Contains(identity)) return true;
+            if (_held is not { } held || !held.Contains(identity)) return false;
+            foreach (var (gerritEvent, stamp) in held.TakeThrough(identity))
+            {
+                if (stamp is { } s && ledger.WasRecovered(s)) counters.CountDuplicate();
+                else Forward(gerritEvent, stamp, recovered: false);
+            }
+            return true;
+        }
     }
 
     private HashSet<string> Proofs(PendingGap pending)

@@ -22,6 +22,9 @@ public sealed partial class GapKeeper(
     /// <summary>How long a new session is given to deliver a first event, which marks the gap's end.</summary>
     public static readonly TimeSpan FirstEventWait = TimeSpan.FromSeconds(3);
 
+    /// <summary>How far before the moment a stream was lost a gap may start, however old its newest event.</summary>
+    public static readonly TimeSpan QuietMargin = TimeSpan.FromMinutes(10);
+
     /// <summary>The longest live events are held back for a catch-up; after that they flow, and what is caught up follows them.</summary>
     public static readonly TimeSpan HoldMax = TimeSpan.FromSeconds(30);
 
@@ -57,11 +60,11 @@ public sealed partial class GapKeeper(
         bool dropped = gerritEvent.Type == DroppedOutput;
         // Gerrit 3.x dates the notice like any event (eventCreatedOn = when it was written); as the
         // newest event handed on it would start the gap it opens after the events it lost.
-        EventStamp? stamp = _stamps && !dropped ? EventIdentity.Of(gerritEvent.Line) : null;
+        EventStamp? stamp = _stamps && !dropped ? EventIdentity.Of(gerritEvent.Line, DateTimeOffset.UtcNow.ToUnixTimeSeconds()) : null;
         lock (_lock)
         {
             // A catch-up published it already: it reached the log before this session's stream.
-            if (eventsLog is not null && stamp is { } s && ledger.WasRecovered(s.Identity))
+            if (eventsLog is not null && stamp is { } s && ledger.WasRecovered(s))
             {
                 counters.CountDuplicate();
                 return;
@@ -92,7 +95,7 @@ public sealed partial class GapKeeper(
             _wake.Release();
         }
         // Events the log stores (they carry a project) made by the gap's end prove it has caught up that far.
-        if (stamp is { } s && gerritEvent.Project is not null && s.CreatedOn <= pending.To) pending.Proofs.Add(s.Identity);
+        if (stamp is { Approximate: false } s && gerritEvent.Project is not null && s.CreatedOn <= pending.To) pending.Proofs.Add(s.Identity);
     }
 
     private void Open(string reason, bool awaitingSession, long? to)
@@ -107,7 +110,10 @@ public sealed partial class GapKeeper(
             }
             else
             {
-                long from = ledger.Newest ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                // A stream alive until now delivered what was made before: an older newest event only
+                // means Gerrit was quiet, or replays old events. The margin allows for clocks that differ.
+                long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                long from = Math.Max(ledger.Newest ?? now, now - (long)QuietMargin.TotalSeconds);
                 _pending = new PendingGap(from, reason) { AwaitingSession = awaitingSession, To = to };
                 if (to is not null && eventsLog is not null) _held ??= Hold();
             }
@@ -145,7 +151,7 @@ public sealed partial class GapKeeper(
         if (why.Length > 0) log.Warning($"catch-up: {why}; live events flow again, and what is caught up from now on follows them");
         foreach (var (gerritEvent, stamp) in held.Events)
         {
-            if (stamp is { } s && ledger.WasRecovered(s.Identity)) counters.CountDuplicate();
+            if (stamp is { } s && ledger.WasRecovered(s)) counters.CountDuplicate();
             else Forward(gerritEvent, stamp, recovered: false);
         }
     }

@@ -19,10 +19,21 @@ internal sealed class HeldEvents : IDisposable
     public void Add(GerritEvent gerritEvent, EventStamp? stamp)
     {
         _events.Add((gerritEvent, stamp));
-        if (stamp is { } s) _identities.Add(s.Identity);
+        if (stamp is { } s) _identities.UnionWith(s.Keys());
     }
 
     public bool Contains(string identity) => _identities.Contains(identity);
+
+    /// <summary>Takes the events up to and including the one known by <paramref name="identity"/>, in their order.</summary>
+    public List<(GerritEvent Event, EventStamp? Stamp)> TakeThrough(string identity)
+    {
+        int last = _events.FindIndex(e => e.Stamp is { } s && s.Keys().Contains(identity));
+        var taken = _events.GetRange(0, last + 1);
+        _events.RemoveRange(0, last + 1);
+        foreach (var (_, stamp) in taken)
+            if (stamp is { } s) _identities.ExceptWith(s.Keys());
+        return taken;
+    }
 
     public void Dispose() => _expiry.Dispose();
 }

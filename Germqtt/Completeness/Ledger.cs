@@ -29,8 +29,9 @@ public sealed class Ledger
         lock (_lock)
         {
             if (stamp.CreatedOn > (_newest ?? long.MinValue)) _newest = stamp.CreatedOn;
-            if (_entries.TryAdd(stamp.Identity, new Entry(stamp.CreatedOn, recovered)))
-                _byAge.Enqueue((stamp.CreatedOn, stamp.Identity));
+            foreach (var key in stamp.Keys())
+                if (_entries.TryAdd(key, new Entry(stamp.CreatedOn, recovered)))
+                    _byAge.Enqueue((stamp.CreatedOn, key));
             Forget();
         }
     }
@@ -60,9 +61,9 @@ public sealed class Ledger
     }
 
     /// <summary>True for an event a catch-up (or the spool) published: its live copy is a duplicate.</summary>
-    public bool WasRecovered(string identity)
+    public bool WasRecovered(EventStamp stamp)
     {
-        lock (_lock) return _entries.TryGetValue(identity, out var entry) && entry.Recovered;
+        lock (_lock) return stamp.Keys().Any(key => _entries.TryGetValue(key, out var entry) && entry.Recovered);
     }
 
     private void Forget()

@@ -5,7 +5,8 @@ namespace Germqtt.Completeness;
 /// <summary>
 /// Events a stop could not deliver (the broker away past the drain deadline), kept beside the
 /// state file and published first at the next start. One JSON object per line:
-/// {"topic": "…", "payload": "&lt;base64&gt;", "created": S, "identity": "…", "notice": false}.
+/// {"topic": "…", "payload": "&lt;base64&gt;", "created": S, "identity": "…", "notice": false}
+/// ("approximate": true for an event without eventCreatedOn, dated by its arrival).
 /// The file is removed once everything in it was delivered.
 /// </summary>
 public sealed class Spool(string path, Log log)
@@ -34,6 +35,7 @@ public sealed class Spool(string path, Log log)
                 {
                     writer.WriteNumber("created", stamp.CreatedOn);
                     writer.WriteString("identity", stamp.Identity);
+                    if (stamp.Approximate) writer.WriteBoolean("approximate", true);
                 }
                 writer.WriteBoolean("notice", message.IsNotice);
                 writer.WriteEndObject();
@@ -58,7 +60,8 @@ public sealed class Spool(string path, Log log)
                 using var document = JsonDocument.Parse(line);
                 var root = document.RootElement;
                 EventStamp? stamp = root.TryGetProperty("identity", out var identity)
-                    ? new EventStamp(root.GetProperty("created").GetInt64(), Text(identity))
+                    ? new EventStamp(root.GetProperty("created").GetInt64(), Text(identity),
+                        root.TryGetProperty("approximate", out var approximate) && approximate.GetBoolean())
                     : null;
                 events.Add(new RoutedEvent(Text(root.GetProperty("topic")), root.GetProperty("payload").GetBytesFromBase64(),
                     stamp, root.TryGetProperty("notice", out var notice) && notice.GetBoolean(), FromSpool: true));
