@@ -38,13 +38,6 @@ static class CatchUpMode
         return catchUps.All(c => c.Errors == 0) ? 0 : 1;
     }
 
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0) return double.NaN;
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     static string Section(Settings settings, int spanSeconds, EventFeed backlog, List<CatchUpResult> catchUps, List<RunResult> limits)
     {
         int n = settings.Events;
@@ -69,13 +62,13 @@ static class CatchUpMode
         foreach (int qos in settings.Qos)
         {
             var c = catchUps.Where(r => r.Qos == qos).ToList();
-            double limit = Median(limits.Where(r => r.Qos == qos).Select(r => r.Throughput));
-            double fromStart = Median(c.Select(r => r.FromStart)), firstToLast = Median(c.Select(r => r.FirstToLast));
+            double limit = Report.Median(limits.Where(r => r.Qos == qos).Select(r => r.Throughput));
+            double fromStart = Report.Median(c.Select(r => r.FromStart)), firstToLast = Report.Median(c.Select(r => r.FirstToLast));
             double ratio = fromStart / limit;
             string target = qos == 1 ? $"≥ {Target:0.0}×: {(ratio >= Target ? "met" : "**missed**")}" : "";
             b.AppendLine($"| {qos} | {fromStart:N0} | {limit:N0} | {ratio:0.00}× | {target} | {firstToLast:N0} | {firstToLast / limit:0.00}× | " +
-                         $"{Median(c.Select(r => r.FetchingAfter)):0.00} | {Median(c.Select(r => r.FirstAfter)):0.00} | {Median(c.Select(r => r.LastAfter)):0.00} | " +
-                         $"{Median(c.Select(r => r.CpuSeconds)):0.00} | {c.Sum(r => r.Missing)} / {c.Sum(r => r.Duplicates)} / {c.Sum(r => r.OutOfOrder)} / {c.Sum(r => r.WrongTopic)} / {c.Sum(r => r.Mismatch + r.Strays)} |");
+                         $"{Report.Median(c.Select(r => r.FetchingAfter)):0.00} | {Report.Median(c.Select(r => r.FirstAfter)):0.00} | {Report.Median(c.Select(r => r.LastAfter)):0.00} | " +
+                         $"{Report.Median(c.Select(r => r.CpuSeconds)):0.00} | {c.Sum(r => r.Missing)} / {c.Sum(r => r.Duplicates)} / {c.Sum(r => r.OutOfOrder)} / {c.Sum(r => r.WrongTopic)} / {c.Sum(r => r.Mismatch + r.Strays)} |");
         }
         b.AppendLine().AppendLine("```");
         foreach (var r in catchUps) b.AppendLine(r.Summary());
