@@ -17,7 +17,7 @@ public class BenchmarkScriptTests
         try
         {
             var run = await ProcessRunner.RunAsync(Repo.ScriptPath("bench"),
-                ["--quick", "--qos", "1", "--reps", "1", "--events", "2000", "--latency-events", "100",
+                ["--quick", "--qos", "1", "--reps", "1", "--startup-reps", "1", "--events", "2000", "--latency-events", "100",
                  "--subjects", "germqtt,aot,redact,limit", "--output", output],
                 TimeSpan.FromMinutes(15), check: false, workingDirectory: Repo.Root);
             Assert.That(run.ExitCode, Is.Zero, () => $"scripts/bench failed:\n{run.StdOut}\n{run.StdErr}");

@@ -11,12 +11,7 @@ namespace Germqtt.Tests.Daemon;
 public class CatchUpTests : DaemonTestBase
 {
     [SetUp]
-    public void RealisticLog()
-    {
-        Gerrit.EventsLog.ResetSettings();
-        Gerrit.EventsLog.SetReturnLimit(25);
-        Gerrit.EventsLog.SetLag(TimeSpan.FromSeconds(1));
-    }
+    public void RealisticLog() => CatchUpScenario.UseRealisticLog(Gerrit);
 
     [TearDown]
     public async Task Quiet()

@@ -25,6 +25,30 @@ public class ConnectionCheckTests : DaemonTestBase
     }
 
     [Test]
+    public async Task With_http_url_the_events_log_is_checked_too_and_a_wrong_password_is_named_without_showing_it()
+    {
+        var (exit, lines) = await CheckAsync(s =>
+        {
+            s["gerrit"]["http_url"] = Gerrit.HttpUrl.AbsoluteUri;
+            s["gerrit"]["http_password"] = Gerrit.HttpPassword;
+        });
+        string endpoint = Gerrit.EventsLog.Url().AbsoluteUri;
+        Assert.That(lines, Has.Length.EqualTo(3));
+        Assert.That(lines[1], Does.StartWith($"events-log {endpoint}: OK ("));
+        Assert.That(exit, Is.Zero);
+
+        (exit, lines) = await CheckAsync(s =>
+        {
+            s["gerrit"]["http_url"] = Gerrit.HttpUrl.AbsoluteUri;
+            s["gerrit"]["http_password"] = "not-the-password";
+        });
+        Assert.That(lines[1], Is.EqualTo($"events-log {endpoint}: FAILED: HTTP 401 Unauthorized: Gerrit did not accept the HTTP credentials of " +
+                                         $"'{TestGerrit.Username}' ([gerrit] http_username, http_password)"));
+        Assert.That(string.Join("\n", lines), Does.Not.Contain("not-the-password"));
+        Assert.That(exit, Is.EqualTo(69));
+    }
+
+    [Test]
     public async Task A_wrong_host_key_is_named()
     {
         string other = Path.Combine(Gerrit.Dir, $"other-{Guid.NewGuid():N}");

@@ -8,7 +8,7 @@ namespace Germqtt.Tests.Daemon;
 /// configuration the Puppet module rendered (serve_page on), while the real germqtt streams
 /// events from a test Gerrit into it.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Slow")]
+[TestFixture, ToolBound, Category("Slow")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class LivePageTests
 {
@@ -23,14 +23,23 @@ public class LivePageTests
     public async Task StartBrokerGermqttAndBrowser()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        broker = await PageBroker.StartAsync("gerrit/#");
-        TestContext.Progress.WriteLine($"live page: puppet apply and mosquitto {clock.Elapsed.TotalSeconds:0.0} s");
-        gerrit = await TestGerrit.StartAsync();
+        // The test Gerrit and Chromium start while Puppet applies the broker's configuration.
+        var starting = (Broker: PageBroker.StartAsync("gerrit/#"), Gerrit: TestGerrit.StartAsync(), Chromium: HeadlessChromium.StartAsync());
+        try
+        {
+            await Task.WhenAll(starting.Broker, starting.Gerrit, starting.Chromium);
+        }
+        finally
+        {
+            // What did start is stopped by the teardown, even when another part failed.
+            broker = starting.Broker.IsCompletedSuccessfully ? starting.Broker.Result : null!;
+            gerrit = starting.Gerrit.IsCompletedSuccessfully ? starting.Gerrit.Result : null!;
+            chromium = starting.Chromium.IsCompletedSuccessfully ? starting.Chromium.Result : null!;
+        }
+        TestContext.Progress.WriteLine($"live page: puppet apply and mosquitto, test Gerrit, Chromium {clock.Elapsed.TotalSeconds:0.0} s");
         bridge = await RunningBridge.StartAsync(gerrit, WriteIni());
-        TestContext.Progress.WriteLine($"live page: + test Gerrit and germqtt {clock.Elapsed.TotalSeconds:0.0} s");
-        chromium = await HeadlessChromium.StartAsync();
         page = new LivePage(chromium.WebDriver, broker.PageUrl);
-        TestContext.Progress.WriteLine($"live page: + Chromium {clock.Elapsed.TotalSeconds:0.0} s");
+        TestContext.Progress.WriteLine($"live page: + germqtt {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
     [OneTimeTearDown]

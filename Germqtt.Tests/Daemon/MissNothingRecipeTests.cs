@@ -9,7 +9,7 @@ namespace Germqtt.Tests.Daemon;
 /// subscribed, and a graceful broker restart (SIGTERM, then the same configuration again, as
 /// `systemctl restart` does) in the middle of the stream. Every recipe must print every event.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Slow")]
+[TestFixture, ToolBound, Category("Slow")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public partial class MissNothingRecipeTests
 {

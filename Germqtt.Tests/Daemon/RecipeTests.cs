@@ -7,7 +7,7 @@ namespace Germqtt.Tests.Daemon;
 /// against a broker the Puppet module configured: each must print an event that the publisher
 /// sends, as `topic payload`.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Slow")]
+[TestFixture, ToolBound, Category("Slow")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class RecipeTests
 {

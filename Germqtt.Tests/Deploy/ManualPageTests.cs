@@ -8,7 +8,7 @@ namespace Germqtt.Tests.Deploy;
 /// the README's tables, germqtt.ini.sample and `germqtt --help` on their own and look for each
 /// option and key on the rendered page, so the page, the README and the program stay in step.
 /// </summary>
-[TestFixture]
+[TestFixture, ToolBound]
 public class ManualPageTests
 {
     private string dir = null!;

@@ -11,7 +11,7 @@ namespace Germqtt.Tests.Deploy;
 /// declares itself. A new dependency, or one that changes its licence, fails here until the
 /// file says so.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Slow")]
+[TestFixture, ToolBound, Category("Slow")]
 public class PackageCopyrightTests
 {
     /// <summary>Written by the AOT publish of scripts/package (its --artifacts-path is out/build).</summary>

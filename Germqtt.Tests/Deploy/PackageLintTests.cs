@@ -8,7 +8,7 @@ namespace Germqtt.Tests.Deploy;
 /// The .deb passes lintian, Debian's own package checker, with no error and no warning; what
 /// lintian is told to accept (scripts/debian/lintian-overrides) says why, line by line.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Slow")]
+[TestFixture, ToolBound, Category("Slow")]
 public class PackageLintTests
 {
     private const string Maintainer = "germqtt maintainers <maintainers@users.noreply.r-seed-210b6892.example>";

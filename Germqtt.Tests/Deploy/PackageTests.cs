@@ -9,7 +9,7 @@ namespace Germqtt.Tests.Deploy;
 /// What scripts/package ships: the NativeAOT binary, run as operators run it (no `dotnet`), and
 /// the .deb around it. The package is built once for the class: an AOT publish takes ~30 s.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Slow")]
+[TestFixture, ToolBound, Category("Slow")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class PackageTests
 {

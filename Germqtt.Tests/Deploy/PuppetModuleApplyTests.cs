@@ -12,7 +12,7 @@ namespace Germqtt.Tests.Deploy;
 /// from the files Puppet wrote: mosquitto from its mosquitto.conf, password file and ACL, and
 /// germqtt from its INI, SSH key and known_hosts, against a test Gerrit.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Puppet"), Category("Slow")]
+[TestFixture, ToolBound, Category("Puppet"), Category("Slow")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public partial class PuppetModuleApplyTests
 {
@@ -96,14 +96,14 @@ public partial class PuppetModuleApplyTests
     }
 
     [Test]
-    public void The_clear_mqtt_password_is_in_no_debug_output_report_or_password_file()
+    public void The_clear_passwords_are_in_no_debug_output_report_or_password_file()
     {
         var debug = firstApply!;
         Assert.That(debug.StdOut, Does.Contain("Debug: "), "the --debug run printed its debug output");
-        Assert.That(debug.StdOut + debug.StdErr, Does.Not.Contain(password));
+        Assert.That(debug.StdOut + debug.StdErr, Does.Not.Contain(password).And.Not.Contain(gerrit.HttpPassword));
         Assert.That(debug.StdOut, Does.Contain("[redacted]"), "the secret files' changes are reported redacted");
         var leaks = Directory.EnumerateFiles(root.PuppetStateDir, "*", SearchOption.AllDirectories)
-            .Where(f => File.ReadAllText(f).Contains(password)).ToList();
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains(password) || text.Contains(gerrit.HttpPassword))).ToList();
         Assert.That(leaks, Is.Empty, "files of Puppet's own (reports, state) with the clear password");
         Assert.That(File.ReadAllText(root.P("/etc/mosquitto/passwd")), Does.Not.Contain(password)
             .And.Match($@"^{Publisher}:\$7\$101\$[A-Za-z0-9+/]{{16}}\$[A-Za-z0-9+/=]{{88}}\n"));
@@ -135,6 +135,8 @@ public partial class PuppetModuleApplyTests
         Assert.That(File.ReadAllText(root.P("/etc/germqtt/gerrit_key")), Is.EqualTo(File.ReadAllText(gerrit.KeyPath)));
         string acl = File.ReadAllText(root.P("/etc/mosquitto/acl"));
         Assert.That(acl, Does.Contain("topic read #\ntopic read $SYS/#\n").And.Contain($"user {Publisher}\ntopic readwrite {topic}/#\n"));
+        Assert.That(File.ReadAllText(IniPath), Does.Contain($"state_file = {root.P("/var/lib/germqtt/state")}\n")
+            .And.Contain($"http_url = {gerrit.HttpUrl}\n").And.Contain("events_log_timezone = UTC\n"));
         string conf = File.ReadAllText(ConfPath);
         Assert.That(conf, Does.Contain("per_listener_settings false\nallow_anonymous true\n").And.Not.Match("(?m)^pid_file"));
     }
@@ -152,7 +154,7 @@ public partial class PuppetModuleApplyTests
         string dirs = string.Join(", ", new[]
         {
             "/etc", "/etc/systemd", "/etc/systemd/system", "/usr", "/usr/bin",
-            "/var", "/var/lib", "/var/lib/mosquitto", "/var/log", "/var/log/mosquitto", "/var/www",
+            "/var", "/var/lib", "/var/lib/mosquitto", "/var/lib/germqtt", "/var/log", "/var/log/mosquitto", "/var/www",
         }.Select(R));
 
         string mosquitto = MosquittoManifest.Class(root, mqttPort, websocketsPort,
@@ -176,34 +178,39 @@ public partial class PuppetModuleApplyTests
             {{mosquitto}}
 
             class { 'germqtt':
-              install_method      => 'file',
-              binary_source       => {{Q(wrapper)}},
-              binary_path         => {{R("/usr/bin/germqtt")}},
-              manage_user         => false,
-              manage_service      => false,
-              user                => 'root',
-              group               => 'root',
-              config_file         => {{R("/etc/germqtt.ini")}},
-              config_dir          => {{R("/etc/germqtt")}},
-              key_file            => {{R("/etc/germqtt/gerrit_key")}},
-              known_hosts_file    => {{R("/etc/germqtt/known_hosts")}},
-              unit_file           => {{R("/etc/systemd/system/germqtt.service")}},
-              gerrit_username     => {{Q(TestGerrit.Username)}},
-              gerrit_hostname     => '127.0.0.1',
-              gerrit_port         => {{gerrit.Port}},
-              gerrit_ssh_key      => Sensitive(file({{Q(gerrit.KeyPath)}})),
-              gerrit_host_key     => {{Q(hostKey)}},
-              mqtt_hostname       => '127.0.0.1',
-              mqtt_port           => {{mqttPort}},
-              mqtt_topic          => '{{topic}}',
-              mqtt_username       => '{{Publisher}}',
-              mqtt_password       => Sensitive({{Q(password)}}),
-              mqtt_qos            => 1,
-              mqtt_client_id      => 'germqtt-puppet-test',
-              drain_timeout       => 2,
-              stats_interval      => 0,
-              mqtt_status_topic   => '{{StatusTopic}}',
-              filter_exclude_refs => ['refs/meta/*', 'refs/changes/*/meta'],
+              install_method             => 'file',
+              binary_source              => {{Q(wrapper)}},
+              binary_path                => {{R("/usr/bin/germqtt")}},
+              manage_user                => false,
+              manage_service             => false,
+              user                       => 'root',
+              group                      => 'root',
+              config_file                => {{R("/etc/germqtt.ini")}},
+              config_dir                 => {{R("/etc/germqtt")}},
+              key_file                   => {{R("/etc/germqtt/gerrit_key")}},
+              known_hosts_file           => {{R("/etc/germqtt/known_hosts")}},
+              unit_file                  => {{R("/etc/systemd/system/germqtt.service")}},
+              gerrit_username            => {{Q(TestGerrit.Username)}},
+              gerrit_hostname            => '127.0.0.1',
+              gerrit_port                => {{gerrit.Port}},
+              gerrit_ssh_key             => Sensitive(file({{Q(gerrit.KeyPath)}})),
+              gerrit_host_key            => {{Q(hostKey)}},
+              gerrit_http_url            => {{Q(gerrit.HttpUrl.ToString())}},
+              gerrit_http_username       => {{Q(gerrit.HttpUsername)}},
+              gerrit_http_password       => Sensitive({{Q(gerrit.HttpPassword)}}),
+              gerrit_events_log_timezone => 'UTC',
+              state_file                 => {{R("/var/lib/germqtt/state")}},
+              mqtt_hostname              => '127.0.0.1',
+              mqtt_port                  => {{mqttPort}},
+              mqtt_topic                 => '{{topic}}',
+              mqtt_username              => '{{Publisher}}',
+              mqtt_password              => Sensitive({{Q(password)}}),
+              mqtt_qos                   => 1,
+              mqtt_client_id             => 'germqtt-puppet-test',
+              drain_timeout              => 2,
+              stats_interval             => 0,
+              mqtt_status_topic          => '{{StatusTopic}}',
+              filter_exclude_refs        => ['refs/meta/*', 'refs/changes/*/meta'],
             }
 
             Class['mosquitto'] -> Class['germqtt']

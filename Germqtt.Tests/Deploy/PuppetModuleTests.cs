@@ -11,11 +11,15 @@ namespace Germqtt.Tests.Deploy;
 /// The Puppet modules under puppet/ as their users meet them, without applying anything:
 /// syntax, lint, metadata, rspec-puppet catalog specs, documentation and the systemd unit.
 /// </summary>
-[TestFixture, NonParallelizable, Category("Puppet")]
+[TestFixture, ToolBound(ParallelScope.All), Category("Puppet")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class PuppetModuleTests
 {
     private static IEnumerable<string> Modules => PuppetTools.Modules;
+
+    // A catalog per example takes 10-20 s alone; beside another tool-bound test on a busy machine it
+    // can pass the two minutes other commands get.
+    private static readonly TimeSpan RspecTimeout = TimeSpan.FromMinutes(5);
 
     [Test]
     public async Task Every_manifest_and_type_alias_passes_puppet_parser_validate()
@@ -93,7 +97,7 @@ public class PuppetModuleTests
         string copy = PuppetTools.CopyModule(module);
         try
         {
-            var result = await PuppetTools.RunAsync("rake", ["spec"], copy);
+            var result = await PuppetTools.RunAsync("rake", ["spec"], copy, RspecTimeout);
             Assert.That(result.ExitCode, Is.Zero, () => PuppetTools.Describe(result));
             var summary = Regex.Match(result.StdOut, @"^(\d+) examples?, 0 failures", RegexOptions.Multiline);
             Assert.That(summary.Success, Is.True, () => "no \"N examples, 0 failures\" line\n" + PuppetTools.Describe(result));
@@ -164,6 +168,7 @@ public class PuppetModuleTests
     [TestCase("memory_deny_write_execute => false", "Type=notify")]
     [TestCase("memory_deny_write_execute => true, watchdog_sec => 30", "WatchdogSec=30s")]
     [TestCase("memory_deny_write_execute => false, load_credentials => {'mqtt_password' => '/etc/germqtt/mqtt_password'}", "LoadCredential=mqtt_password:/etc/germqtt/mqtt_password")]
+    [TestCase("memory_deny_write_execute => false, state_directory => '/srv/germqtt'", "ReadWritePaths=/srv/germqtt")]
     public async Task The_systemd_unit_passes_systemd_analyze_verify_without_a_single_warning(string options, string expectedLine)
     {
         using var root = PuppetRoot.Create();

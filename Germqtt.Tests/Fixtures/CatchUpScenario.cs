@@ -21,9 +21,30 @@ public static class CatchUpScenario
                 s["gerrit"]["http_url"] = gerrit.HttpUrl.AbsoluteUri;
                 s["gerrit"]["http_password"] = gerrit.HttpPassword;
             }
-            if (stateFile) s["default"]["state_file"] = Path.Combine(gerrit.Dir, $"state-{topic}");
+            if (stateFile) s["default"]["state_file"] = StatePath(gerrit, topic);
             tweak?.Invoke(s);
         });
+
+    /// <summary>The state file <see cref="Config"/> names.</summary>
+    public static string StatePath(TestGerrit gerrit, string topic) => Path.Combine(gerrit.Dir, $"state-{topic}");
+
+    /// <summary>A state file as a run that left off at <paramref name="last"/> writes it.</summary>
+    public static void WriteState(TestGerrit gerrit, string topic, long last) =>
+        File.WriteAllText(StatePath(gerrit, topic), $$"""{"version":1,"last":{{last}},"identities":[]}""" + "\n");
+
+    /// <summary>A comment event of <paramref name="project"/> made at <paramref name="createdOn"/>, numbered <paramref name="n"/>.</summary>
+    public static string Event(string project, int n, long createdOn) =>
+        $$"""{"type":"comment-added","project":"{{project}}","change":{"project":"{{project}}","number":{{n}}},"comment":"comment {{n}}","eventCreatedOn":{{createdOn}}}""";
+
+    public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>The events-log as a busy Gerrit's: pages cut at 25 events, events visible 1 s after they are made.</summary>
+    public static void UseRealisticLog(TestGerrit gerrit)
+    {
+        gerrit.EventsLog.ResetSettings();
+        gerrit.EventsLog.SetReturnLimit(25);
+        gerrit.EventsLog.SetLag(TimeSpan.FromSeconds(1));
+    }
 
     /// <summary>The status topic germqtt's gap notices go to under <see cref="Config"/>.</summary>
     public static string GapTopic(string topic) => $"germqtt/{topic}/status/gap";

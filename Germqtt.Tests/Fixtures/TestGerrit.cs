@@ -11,9 +11,10 @@ namespace Germqtt.Tests.Fixtures;
 /// </summary>
 /// <remarks>
 /// Seen as root with OpenSSH 9.2: listener sshd → one "sshd: root@notty" per connection → the
-/// ForceCommand, which execs tail, so a session marker's pid is the tail's.
+/// ForceCommand, which execs tail (or, for a lossy session, scripts/test-gerrit-follow), so a
+/// session marker's pid is the tail's.
 /// </remarks>
-public sealed class TestGerrit : IAsyncDisposable
+public sealed partial class TestGerrit : IAsyncDisposable
 {
     /// <summary>What Gerrit 3.x prints when the account lacks the "Stream Events" capability.</summary>
     public const string DefaultRefusal = "not permitted: stream events";

@@ -13,7 +13,7 @@ public sealed class CatchUpRun(
     Log log,
     PageLimit limit,
     Func<string, bool> handedOn,
-    Func<GerritEvent, EventStamp, CancellationToken, ValueTask> publish)
+    Func<GerritEvent, EventStamp, CancellationToken, ValueTask<bool>> publish)
 {
     /// <summary>How often, and how far apart, the log is asked again for the event that ended the gap.</summary>
     public static readonly int ProofAttempts = 10;
@@ -25,6 +25,7 @@ public sealed class CatchUpRun(
     private readonly HashSet<string> _seen = [];
     private long _resume;
 
+    /// <summary>Events caught up and published (not those the filter keeps off the bus).</summary>
     public long Recovered { get; private set; }
 
     /// <summary>Why the stretch was not recovered whole; null while it was.</summary>
@@ -98,8 +99,7 @@ public sealed class CatchUpRun(
                     log.Warning($"events-log: skipped a malformed event ({problem})");
                     continue;
                 }
-                await publish(gerritEvent!, stamp, cancel);
-                Recovered++;
+                if (await publish(gerritEvent!, stamp, cancel)) Recovered++;
             }
             // A page whose next one brought events after its last second had been cut: that is the limit.
             if (previousLast is { } before && fresh > 0 && last > before) limit.Saw(previousCount);

@@ -18,7 +18,10 @@ public static class EventIdentity
     private static readonly string[] ChangeKey = ["project", "branch", "id", "number"];
     private static readonly string[] PatchSetKey = ["number", "revision"];
 
-    /// <summary>The event's stamp; null when the line is not a JSON object with a numeric eventCreatedOn.</summary>
+    /// <summary>
+    /// The event's stamp; null when the line is not a JSON object with a numeric eventCreatedOn, or
+    /// holds a string that is not valid UTF-8 (kept by the reader, but it has no value to compare).
+    /// </summary>
     public static EventStamp? Of(ReadOnlyMemory<byte> line)
     {
         try
@@ -27,10 +30,12 @@ public static class EventIdentity
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
             if (!root.TryGetProperty("eventCreatedOn", out var created) || created.ValueKind != JsonValueKind.Number) return null;
-            long createdOn = created.TryGetInt64(out long whole) ? whole : (long)Math.Floor(created.GetDouble());
-            return new EventStamp(createdOn, Hash(root));
+            // As the stream reader takes it (GerritEvent): 1e300 is no time, not long.MaxValue.
+            long? createdOn = created.TryGetInt64(out long whole) ? whole
+                : created.TryGetDouble(out double d) && Math.Abs(d) < 1e15 ? (long)Math.Floor(d) : null;
+            return createdOn is { } seconds ? new EventStamp(seconds, Hash(root)) : null;
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException)
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or OverflowException or InvalidOperationException)
         {
             return null;
         }

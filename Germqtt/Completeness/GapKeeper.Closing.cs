@@ -107,12 +107,15 @@ public sealed partial class GapKeeper
         lock (_lock) return [.. pending.Proofs];
     }
 
-    private async ValueTask PublishRecoveredAsync(GerritEvent gerritEvent, EventStamp stamp, CancellationToken cancel)
+    /// <summary>Publishes a caught-up event; false when the filter keeps it off the bus.</summary>
+    private async ValueTask<bool> PublishRecoveredAsync(GerritEvent gerritEvent, EventStamp stamp, CancellationToken cancel)
     {
         // A backlog is larger than the buffer: it is fed as the sink takes, never pushing events out.
         await buffer.WaitForRoomAsync(cancel);
-        lock (_lock) Forward(gerritEvent, stamp, recovered: true);
-        counters.CountRecovered();
+        bool routed;
+        lock (_lock) routed = Forward(gerritEvent, stamp, recovered: true);
+        if (routed) counters.CountRecovered();
+        return routed;
     }
 
     /// <summary>
@@ -152,6 +155,8 @@ public sealed partial class GapKeeper
         string line = $"gap from {gap.From} to {gap.To} ({gap.Reason}): {outcome}";
         if (complete) log.Info(line);
         else log.Warning(line);
-        buffer.Add(new RoutedEvent($"{options.Mqtt.StatusTopic}/{GapNotice.Subtopic}", GapNotice.Document(gap, complete, recovered), IsNotice: true));
+        // Consumers learn why the stretch is not whole, as the operator does.
+        var told = complete ? gap : gap with { Reason = $"{gap.Reason}; not recovered: {shortfall}" };
+        buffer.Add(new RoutedEvent($"{options.Mqtt.StatusTopic}/{GapNotice.Subtopic}", GapNotice.Document(told, complete, recovered), IsNotice: true));
     }
 }

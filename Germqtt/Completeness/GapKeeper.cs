@@ -54,8 +54,10 @@ public sealed partial class GapKeeper(
     /// <summary>A live event, on the reader's thread.</summary>
     public void OnLive(GerritEvent gerritEvent)
     {
-        EventStamp? stamp = _stamps ? EventIdentity.Of(gerritEvent.Line) : null;
         bool dropped = gerritEvent.Type == DroppedOutput;
+        // Gerrit 3.x dates the notice like any event (eventCreatedOn = when it was written); as the
+        // newest event handed on it would start the gap it opens after the events it lost.
+        EventStamp? stamp = _stamps && !dropped ? EventIdentity.Of(gerritEvent.Line) : null;
         lock (_lock)
         {
             // A catch-up published it already: it reached the log before this session's stream.
@@ -125,12 +127,12 @@ public sealed partial class GapKeeper(
         _held?.Dispose();
     }
 
-    /// <summary>Hands an event on: the ledger learns it, the router routes it. Called under the lock.</summary>
-    private void Forward(GerritEvent gerritEvent, EventStamp? stamp, bool recovered)
+    /// <summary>Hands an event on: the ledger learns it, the router routes it (false: filtered). Called under the lock.</summary>
+    private bool Forward(GerritEvent gerritEvent, EventStamp? stamp, bool recovered)
     {
         if (stamp is { } s) ledger.Add(s, recovered);
         else if (gerritEvent.CreatedOn is { } created && gerritEvent.Type != DroppedOutput) ledger.Saw(created);
-        router.Route(gerritEvent, stamp);
+        return router.Route(gerritEvent, stamp);
     }
 
     /// <summary>Lets held live events go, in their order; under the lock.</summary>

@@ -58,9 +58,9 @@ public sealed class Spool(string path, Log log)
                 using var document = JsonDocument.Parse(line);
                 var root = document.RootElement;
                 EventStamp? stamp = root.TryGetProperty("identity", out var identity)
-                    ? new EventStamp(root.GetProperty("created").GetInt64(), identity.GetString()!)
+                    ? new EventStamp(root.GetProperty("created").GetInt64(), Text(identity))
                     : null;
-                events.Add(new RoutedEvent(root.GetProperty("topic").GetString()!, root.GetProperty("payload").GetBytesFromBase64(),
+                events.Add(new RoutedEvent(Text(root.GetProperty("topic")), root.GetProperty("payload").GetBytesFromBase64(),
                     stamp, root.TryGetProperty("notice", out var notice) && notice.GetBoolean(), FromSpool: true));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -72,6 +72,9 @@ public sealed class Spool(string path, Log log)
         log.Info($"publishing {events.Count} events spooled by the last run from {path}");
         return events;
     }
+
+    /// <summary>A string member's value; a null one makes the line bad rather than an event without topic or identity.</summary>
+    private static string Text(JsonElement value) => value.GetString() ?? throw new FormatException("null where a string belongs");
 
     /// <summary>A spooled event was delivered; the spool goes once all were.</summary>
     public void Delivered(RoutedEvent message)

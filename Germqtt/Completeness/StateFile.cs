@@ -22,7 +22,8 @@ public sealed class StateFile(string path)
             var root = document.RootElement;
             long last = root.GetProperty("last").GetInt64();
             var identities = root.TryGetProperty("identities", out var ids)
-                ? ids.EnumerateArray().Select(i => i.GetString()!).ToList()
+                // A null would reach the ledger as a key and stop the start.
+                ? ids.EnumerateArray().Select(i => i.GetString() ?? throw new FormatException("an identity is null")).ToList()
                 : [];
             return (last, identities);
         }

@@ -91,8 +91,14 @@ internal sealed class IniReader(IDictionary<string, string?> ini, string home, s
     {
         var text = Optional(section, key);
         if (text is null) return null;
-        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Host.Length > 0
-            && url.Query.Length == 0 && url.Fragment.Length == 0 && url.UserInfo.Length == 0)
+        bool parsed = Uri.TryCreate(text, UriKind.Absolute, out var url);
+        if (parsed && url!.UserInfo.Length > 0)
+        {
+            // The value is not echoed: what precedes '@' may well be the password.
+            Errors.Add(new(section, key, "must not hold a user name or password: set http_username and http_password (or http_password_file) instead"));
+            return null;
+        }
+        if (parsed && url!.Scheme is "http" or "https" && url.Host.Length > 0 && url.Query.Length == 0 && url.Fragment.Length == 0)
             return url;
         Errors.Add(new(section, key, $"must be an http:// or https:// URL without user, query or fragment (got '{text}')"));
         return null;

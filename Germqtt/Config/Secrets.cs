@@ -21,7 +21,8 @@ internal static class Secrets
         {
             string? http = One(environment(HttpPasswordVariable), eventsLog.PasswordFile, eventsLog.Password, "gerrit", "http_password", errors);
             // Gerrit's /a/ REST paths take no anonymous caller: without the password every catch-up would fail.
-            if (http is null)
+            // A file that was named but could not be read is reported as such, not as a missing key.
+            if (http is null && eventsLog.PasswordFile is null)
                 errors.Add(new("gerrit", "http_password", $"is required when http_url is set (or http_password_file, or ${HttpPasswordVariable})", ConfigProblem.Missing));
             eventsLog = eventsLog with { Password = http };
         }

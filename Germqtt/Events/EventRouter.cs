@@ -9,9 +9,10 @@ public sealed class EventRouter(GermqttOptions options, Log log, Counters counte
     private readonly EventFilter _filter = new(options.Filter);
     private readonly JsonRedactor _redactor = new(options.Filter.RedactFields);
 
-    public void Route(GerritEvent gerritEvent, EventStamp? stamp = null)
+    /// <summary>Buffers the event on its topic; false when it was filtered or skipped.</summary>
+    public bool Route(GerritEvent gerritEvent, EventStamp? stamp = null)
     {
-        if (!Passes(gerritEvent)) return;
+        if (!Passes(gerritEvent)) return false;
         byte[] line = gerritEvent.Line;
         if (_redactor.IsEnabled)
         {
@@ -24,10 +25,11 @@ public sealed class EventRouter(GermqttOptions options, Log log, Counters counte
         {
             counters.CountMalformed();
             log.Warning($"skipped a {gerritEvent.Type} event: its topic is longer than MQTT allows");
-            return;
+            return false;
         }
         if (log.IsEnabled(LogLevel.Debug)) log.Debug($"event {gerritEvent.Type} -> {topic} ({line.Length} bytes)");
         buffer.Add(new RoutedEvent(topic, line, stamp));
+        return true;
     }
 
     private bool Passes(GerritEvent gerritEvent)

@@ -13,9 +13,31 @@ public static class ConnectionCheck
     {
         string gerrit = await GerritAsync(options.Gerrit, cancel);
         output.WriteLine($"gerrit {options.Gerrit.Endpoint}: {gerrit}");
+        string eventsLog = "OK";
+        if (options.Gerrit.EventsLog is { } log)
+        {
+            using var client = new EventsLogClient(log, options.Gerrit.MaxEventSize, options.Gerrit.ConnectTimeout);
+            eventsLog = await EventsLogAsync(client, cancel);
+            output.WriteLine($"events-log {client.Endpoint}: {eventsLog}");
+        }
         string mqtt = await BrokerAsync(options, cancel);
         output.WriteLine($"mqtt {options.Mqtt.Endpoint}: {mqtt}");
-        return gerrit.StartsWith("OK", StringComparison.Ordinal) && mqtt.StartsWith("OK", StringComparison.Ordinal);
+        return new[] { gerrit, eventsLog, mqtt }.All(r => r.StartsWith("OK", StringComparison.Ordinal));
+    }
+
+    /// <summary>Asks for the last minute's events: the URL, the credentials and the plugin all have to be right.</summary>
+    private static async Task<string> EventsLogAsync(EventsLogClient client, CancellationToken cancel)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        try
+        {
+            var events = await client.FetchAsync(now - 60, now, cancel);
+            return $"OK ({events.Count} events in the last minute)";
+        }
+        catch (EventsLogException e)
+        {
+            return "FAILED: " + e.Message;
+        }
     }
 
     private static async Task<string> GerritAsync(GerritOptions o, CancellationToken cancel)

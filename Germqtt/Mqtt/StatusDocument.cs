@@ -34,6 +34,9 @@ public sealed class StatusDocument(string gerrit, DateTimeOffset started)
         w.WriteNumber("buffered", buffered);
         w.WriteNumber("overflowed", c.Overflowed);
         w.WriteNumber("rejected", c.Rejected);
+        w.WriteNumber("gaps", c.Gaps);
+        w.WriteNumber("recovered", c.Recovered);
+        w.WriteNumber("duplicates", c.Duplicates);
         w.WriteNumber("gerrit_reconnects", c.GerritReconnects);
         w.WriteNumber("mqtt_reconnects", c.MqttReconnects);
         if (c.SecondsSinceLastEvent is { } quiet) w.WriteNumber("seconds_since_last_event", Math.Round(quiet, 3));

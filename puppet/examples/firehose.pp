@@ -54,6 +54,13 @@ class { 'germqtt':
   mqtt_username   => 'germqtt',
   mqtt_password   => $mqtt_password,
   mqtt_qos        => 1,
+  # Catch-up: after a gap in the stream (a restart, a lost connection) germqtt fetches the events
+  # it missed from Gerrit's events-log plugin, as the account above with its HTTP password
+  # (Gerrit: Settings, HTTP Credentials). The last event published is kept in
+  # /var/lib/germqtt/state. To turn it on, add:
+  #   gerrit_http_url            => 'https://review.example.org',
+  #   gerrit_http_password       => Sensitive(file('/etc/puppet/secrets/germqtt_http_password').chomp),
+  #   gerrit_events_log_timezone => 'UTC', # the Gerrit server's time zone
 }
 
 # germqtt's unit already starts after mosquitto.service; this makes Puppet converge the broker

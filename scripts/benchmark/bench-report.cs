@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text;
 
 sealed record Settings(string GerritDir, int MqttPort, int BrokerPid, string WorkDir, string Germqtt, string? GermqttAot,
-    string Machine, string Output, int Events, int LatencyEvents, double Rate, int Reps, int Window, int[] Qos, bool Quick, string[] Subjects)
+    string Machine, string Output, int Events, int LatencyEvents, double Rate, int Reps, int Window, int[] Qos, bool Quick, string[] Subjects,
+    int StartupReps)
 {
     public static Settings Parse(string[] args)
     {
@@ -22,7 +23,8 @@ sealed record Settings(string GerritDir, int MqttPort, int BrokerPid, string Wor
             values.GetValueOrDefault("germqtt-aot"), Get("machine", ""), Get("output"),
             Int("events", quick ? 10_000 : 100_000), Int("latency-events", quick ? 400 : 2_000),
             double.Parse(Get("rate", "200"), CultureInfo.InvariantCulture), Int("reps", quick ? 1 : 3), Int("window", 2_000),
-            Get("qos", "0,1,2").Split(',').Select(int.Parse).ToArray(), quick, Get("subjects", "germqtt,aot,redact,limit").Split(','));
+            Get("qos", "0,1,2").Split(',').Select(int.Parse).ToArray(), quick, Get("subjects", "germqtt,aot,redact,limit").Split(','),
+            Int("startup-reps", 5));
     }
 
     /// <summary>Redaction is measured on the build that ships (AOT when there is one), against that same build.</summary>
@@ -133,7 +135,7 @@ sealed class Report(Settings settings, EventFeed feed, List<string> subjects, Li
     string Startups(List<string> targets)
     {
         var t = new StringBuilder();
-        t.AppendLine($"Median of {Bench.StartupReps} cold starts at QoS 1, from exec: to germqtt's `online` status document at the subscriber (the process is up and connected to the broker), to the stream-events session at the test Gerrit, and to the subscriber's receipt of an event written the moment that session existed. germqtt connects to the broker and logs into Gerrit side by side; beside its first stream it asks Gerrit whether its account is an administrator (one more SSH exec, on its own channel). The limit's column is what an SSH login and `stream-events` cost on the test Gerrit, whoever the client.").AppendLine();
+        t.AppendLine($"{(settings.StartupReps == 1 ? "One cold start" : $"Median of {settings.StartupReps} cold starts")} at QoS 1, from exec: to germqtt's `online` status document at the subscriber (the process is up and connected to the broker), to the stream-events session at the test Gerrit, and to the subscriber's receipt of an event written the moment that session existed. germqtt connects to the broker and logs into Gerrit side by side; beside its first stream it asks Gerrit whether its account is an administrator (one more SSH exec, on its own channel). The limit's column is what an SSH login and `stream-events` cost on the test Gerrit, whoever the client.").AppendLine();
         t.AppendLine("| subject | exec → online ms | exec → session ms | exec → first event received ms | − limit's ms | target |");
         t.AppendLine("|---|--:|--:|--:|--:|---|");
         double limitFirst = Median(startups.Where(x => x.Subject == "limit").Select(x => x.FirstPublishMs));

@@ -4,8 +4,6 @@ using System.Diagnostics;
 
 sealed partial class Bench
 {
-    public const int StartupReps = 5;
-
     /// <summary>
     /// From the subject's exec to the subscriber's receipt of the first event, which is written
     /// the moment the subject's stream-events session exists (Gerrit sends nothing older).

@@ -37,7 +37,7 @@ var baselines = new Dictionary<int, RunResult>();
 var startups = new List<Startup>();
 
 // Start to first publish: a few cold starts of each subject before the long runs.
-for (int rep = 1; rep <= Bench.StartupReps; rep++)
+for (int rep = 1; rep <= settings.StartupReps; rep++)
     foreach (var subject in subjects.Where(s => s.Name != Report.Redact))
     {
         var startup = await bench.StartupAsync(subject);

@@ -37,11 +37,29 @@ class germqtt::config {
     content => $host_keys.map |$k| { "${host_pattern} ${k}\n" }.join,
   }
 
+  # The state file's directory, for the unit (ReadWritePaths= unless it is the StateDirectory).
+  $state_dir = $germqtt::state_file ? {
+    false   => undef,
+    default => $germqtt::state_file.regsubst(/\/[^\/]*\z/, '').regsubst(/\A\z/, '/'),
+  }
+  # The unit's StateDirectory appears at the first start, but the INI check before it looks for
+  # the directory already. When it is the user's home, germqtt::user has made it.
+  if $state_dir == '/var/lib/germqtt' and !($germqtt::manage_user and $germqtt::user_home == $state_dir) {
+    file { $state_dir:
+      ensure => directory,
+      owner  => $germqtt::user,
+      group  => $germqtt::group,
+      mode   => '0750',
+      before => File[$germqtt::config_file],
+    }
+  }
+
   $ini = epp('germqtt/germqtt.ini.epp', {
       'pidfile'                      => $germqtt::pidfile,
       'buffer_size'                  => $germqtt::buffer_size,
       'drain_timeout'                => $germqtt::drain_timeout,
       'stats_interval'               => $germqtt::stats_interval,
+      'state_file'                   => $germqtt::state_file ? { false => undef, default => $germqtt::state_file },
       'gerrit_username'              => $germqtt::gerrit_username,
       'gerrit_hostname'              => $germqtt::gerrit_hostname,
       'gerrit_port'                  => $germqtt::gerrit_port,
@@ -58,6 +76,12 @@ class germqtt::config {
       'gerrit_max_event_size'        => $germqtt::gerrit_max_event_size,
       'gerrit_retry_initial'         => $germqtt::gerrit_retry_initial,
       'gerrit_retry_max'             => $germqtt::gerrit_retry_max,
+      'gerrit_http_url'              => $germqtt::gerrit_http_url,
+      'gerrit_http_username'         => $germqtt::gerrit_http_username,
+      'gerrit_http_password'         => $germqtt::gerrit_http_password,
+      'gerrit_http_password_file'    => $germqtt::gerrit_http_password_file,
+      'gerrit_events_log_timezone'   => $germqtt::gerrit_events_log_timezone,
+      'gerrit_catch_up_max'          => $germqtt::gerrit_catch_up_max,
       'mqtt_hostname'                => $germqtt::mqtt_hostname,
       'mqtt_port'                    => $germqtt::mqtt_port,
       'mqtt_transport'               => $germqtt::mqtt_transport,
@@ -89,8 +113,8 @@ class germqtt::config {
       'filter_redact_fields'         => $germqtt::filter_redact_fields,
   })
 
-  # Sensitive keeps the MQTT password and the key passphrase out of logs, reports and the catalog diff.
-  $has_secret = $germqtt::mqtt_password =~ NotUndef or $germqtt::gerrit_key_passphrase =~ NotUndef
+  # Sensitive keeps the passwords and the key passphrase out of logs, reports and the catalog diff.
+  $has_secret = [$germqtt::mqtt_password, $germqtt::gerrit_key_passphrase, $germqtt::gerrit_http_password].any |$s| { $s =~ NotUndef }
   $ini_content = $has_secret ? {
     true    => Sensitive($ini),
     default => $ini,
@@ -126,6 +150,7 @@ class germqtt::config {
         'memory_deny_write_execute' => $germqtt::memory_deny_write_execute,
         'watchdog_sec'              => $germqtt::watchdog_sec,
         'load_credentials'          => $germqtt::load_credentials,
+        'state_directory'           => $state_dir,
     }),
   }
 }

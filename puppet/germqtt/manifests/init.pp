@@ -67,6 +67,29 @@
 #   `[gerrit] retry_initial`: cap of the first reconnect delay in seconds (default: 1).
 # @param gerrit_retry_max
 #   `[gerrit] retry_max`: cap of every reconnect delay in seconds (default: 60).
+# @param gerrit_http_url
+#   `[gerrit] http_url`: Gerrit's web URL (`http://` or `https://`, without user, query or
+#   fragment). Turns on catch-up: after a gap in the event stream germqtt fetches the missed
+#   events from Gerrit's events-log plugin and publishes them. Needs `gerrit_http_password` or
+#   `gerrit_http_password_file` (default: none, no catch-up).
+# @param gerrit_http_username
+#   `[gerrit] http_username`: the account's HTTP user name (default: `gerrit_username`). Needs
+#   `gerrit_http_url`.
+# @param gerrit_http_password
+#   `[gerrit] http_password`: the account's HTTP password (Gerrit: Settings, HTTP Credentials),
+#   Sensitive. Written into the INI, which is then Sensitive content. Not together with
+#   `gerrit_http_password_file`.
+# @param gerrit_http_password_file
+#   `[gerrit] http_password_file`: a file holding the HTTP password (one line), as an absolute path
+#   or `$CREDENTIALS_DIRECTORY/NAME` (see `validate_command`). The module does not write it. Not
+#   together with `gerrit_http_password`.
+# @param gerrit_events_log_timezone
+#   `[gerrit] events_log_timezone`: the Gerrit server's time zone as an IANA name, e.g.
+#   `Europe/Berlin`; the events-log plugin reads times as the server's local time (default: `UTC`).
+#   Needs `gerrit_http_url`.
+# @param gerrit_catch_up_max
+#   `[gerrit] catch_up_max`: the longest stretch caught up, in seconds; anything older is reported
+#   as not recovered (default: 86400). Needs `gerrit_http_url`.
 # @param mqtt_hostname
 #   `[mqtt] hostname`: the broker.
 # @param mqtt_port
@@ -157,6 +180,12 @@
 #   Keep it below the unit's TimeoutStopSec (30s).
 # @param stats_interval
 #   `[default] stats_interval`: seconds between counter log lines, 0 turns them off (default: 60).
+# @param state_file
+#   `[default] state_file`: where germqtt remembers the last event it published, so that catch-up
+#   resumes there after a restart; events undelivered at stop wait in `<state_file>.spool`. The
+#   default is in `/var/lib/germqtt`, the unit's StateDirectory, which the module creates; a
+#   directory elsewhere must exist (the unit gets a `ReadWritePaths=` for it). `false` writes no
+#   `state_file`: nothing is kept across restarts.
 # @param manage_package
 #   Whether to install the germqtt binary (see `install_method`).
 # @param install_method
@@ -237,6 +266,12 @@ class germqtt (
   Optional[Integer[1024, 1073741824]] $gerrit_max_event_size = undef,
   Optional[Germqtt::Seconds] $gerrit_retry_initial = undef,
   Optional[Germqtt::Seconds] $gerrit_retry_max = undef,
+  Optional[Pattern[/\Ahttps?:\/\/[^\s\/?#@]+(?:\/[^\s?#]*)?\z/]] $gerrit_http_url = undef,
+  Optional[Germqtt::Value] $gerrit_http_username = undef,
+  Optional[Sensitive[Pattern[/\A[^\r\n]+\z/]]] $gerrit_http_password = undef,
+  Optional[Germqtt::Secretfile] $gerrit_http_password_file = undef,
+  Optional[Pattern[/\A[A-Za-z0-9_+-]+(?:\/[A-Za-z0-9_+-]+)*\z/]] $gerrit_events_log_timezone = undef,
+  Optional[Variant[Integer[1, 31536000], Float[1.0, 31536000.0]]] $gerrit_catch_up_max = undef,
   Germqtt::Value $mqtt_hostname = 'localhost',
   Optional[Stdlib::Port] $mqtt_port = undef,
   Optional[Enum['tcp', 'websockets']] $mqtt_transport = undef,
@@ -270,6 +305,7 @@ class germqtt (
   Optional[Integer[1, 10000000]] $buffer_size = undef,
   Optional[Germqtt::Seconds] $drain_timeout = undef,
   Optional[Germqtt::Seconds] $stats_interval = undef,
+  Variant[Stdlib::Unixpath, Boolean[false]] $state_file = '/var/lib/germqtt/state',
   Boolean $manage_package = true,
   Enum['package', 'file'] $install_method = 'package',
   String[1] $package_name = 'germqtt',
@@ -304,6 +340,23 @@ class germqtt (
   if $gerrit_key_passphrase =~ NotUndef and $gerrit_key_passphrase_file =~ NotUndef {
     fail('germqtt: set gerrit_key_passphrase or gerrit_key_passphrase_file, not both')
   }
+  if $gerrit_http_url =~ Undef {
+    $catch_up_only = {
+      'gerrit_http_username'       => $gerrit_http_username,
+      'gerrit_http_password'       => $gerrit_http_password,
+      'gerrit_http_password_file'  => $gerrit_http_password_file,
+      'gerrit_events_log_timezone' => $gerrit_events_log_timezone,
+      'gerrit_catch_up_max'        => $gerrit_catch_up_max,
+    }.filter |$name, $value| { $value =~ NotUndef }.keys
+    unless $catch_up_only.empty {
+      fail("germqtt: ${catch_up_only.join(', ')} set but gerrit_http_url is not; catch-up needs Gerrit's web URL")
+    }
+  } elsif $gerrit_http_password =~ Undef and $gerrit_http_password_file =~ Undef {
+    fail("germqtt: gerrit_http_url needs gerrit_http_password or gerrit_http_password_file (the account's HTTP password)")
+  }
+  if $gerrit_http_password =~ NotUndef and $gerrit_http_password_file =~ NotUndef {
+    fail('germqtt: set gerrit_http_password or gerrit_http_password_file, not both')
+  }
   if ($mqtt_certfile =~ Undef) != ($mqtt_keyfile =~ Undef) {
     fail('germqtt: mqtt_certfile and mqtt_keyfile go together (a client certificate needs its key)')
   }
@@ -313,6 +366,7 @@ class germqtt (
   # Only the service has $CREDENTIALS_DIRECTORY (LoadCredential=); the check runs outside it.
   $credential_files = {
     'gerrit_key_passphrase_file' => $gerrit_key_passphrase_file,
+    'gerrit_http_password_file'  => $gerrit_http_password_file,
     'mqtt_password_file'         => $mqtt_password_file,
   }.filter |$name, $path| { $path =~ Pattern[/\A\$CREDENTIALS_DIRECTORY\//] }.keys
   if $validate_config and !$credential_files.empty and !('CREDENTIALS_DIRECTORY' in $validate_command) {

@@ -40,11 +40,12 @@ HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhfABEsKlICVS+gJ1DHKAqlB28qmqk2
 # Every "section:key" germqtt reads: germqtt.ini.sample (the authoritative list, and
 # OptionsLoader.Keys() in the C# tests). A new germqtt option belongs here and in the module.
 GERMQTT_INI_KEYS = %w[
-  default:pidfile default:buffer_size default:drain_timeout default:stats_interval
+  default:pidfile default:buffer_size default:drain_timeout default:stats_interval default:state_file
   gerrit:username gerrit:hostname gerrit:port gerrit:key gerrit:key_passphrase gerrit:key_passphrase_file
   gerrit:known_hosts gerrit:host_key_fingerprint gerrit:event_types gerrit:insecure_any_host_key
   gerrit:connect_timeout gerrit:keepalive gerrit:liveness_interval gerrit:max_event_size gerrit:retry_initial
-  gerrit:retry_max
+  gerrit:retry_max gerrit:http_url gerrit:http_username gerrit:http_password gerrit:http_password_file
+  gerrit:events_log_timezone gerrit:catch_up_max
   mqtt:hostname mqtt:port mqtt:transport mqtt:websocket_path mqtt:protocol mqtt:tls mqtt:ca_certs
   mqtt:certfile mqtt:keyfile mqtt:tls_insecure mqtt:topic mqtt:keepalive mqtt:username mqtt:password
   mqtt:password_file mqtt:status_topic mqtt:qos mqtt:client_id mqtt:max_inflight mqtt:connect_timeout

@@ -27,7 +27,7 @@ describe 'germqtt' do
 
     it 'writes only the options given; germqtt defaults the rest' do
       expect(ini).to eq(
-        'default' => {},
+        'default' => { 'state_file' => '/var/lib/germqtt/state' },
         'gerrit' => {
           'username' => 'firehose', 'hostname' => 'review.example.org', 'port' => '29418',
           'key' => '/etc/germqtt/gerrit_key', 'known_hosts' => '/etc/germqtt/known_hosts'
@@ -56,6 +56,11 @@ describe 'germqtt' do
       is_expected.to contain_file('/etc/germqtt').with(ensure: 'directory', owner: 'root', group: 'germqtt', mode: '0750')
     end
 
+    it 'keeps the state in /var/lib/germqtt, the home the module makes for the user' do
+      is_expected.to contain_file('/var/lib/germqtt').with(ensure: 'directory', owner: 'germqtt', mode: '0750')
+      is_expected.to contain_file('/var/lib/germqtt').that_comes_before('Class[germqtt::config]')
+    end
+
     it 'pins the Gerrit host key for [host]:port' do
       expect(file_content('/etc/germqtt/known_hosts')).to eq("[review.example.org]:29418 #{HOST_KEY}\n")
     end
@@ -68,6 +73,7 @@ describe 'germqtt' do
         'Restart=on-failure', 'RestartSec=5s', 'RestartPreventExitStatus=78', 'TimeoutStopSec=30s',
         'After=network-online.target mosquitto.service', 'Wants=network-online.target',
         'Environment=DOTNET_EnableDiagnostics=0', 'RuntimeDirectory=germqtt',
+        'StateDirectory=germqtt', 'StateDirectoryMode=0750',
         'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes',
         'PrivateDevices=yes', 'PrivateUsers=yes', 'PrivateMounts=yes', 'ProtectKernelTunables=yes', 'ProtectKernelModules=yes',
         'ProtectKernelLogs=yes', 'ProtectControlGroups=yes', 'ProtectClock=yes', 'ProtectHostname=yes',
@@ -81,6 +87,8 @@ describe 'germqtt' do
       end
       expect(unit).not_to match(%r{^MemoryDenyWriteExecute})
       expect(unit).not_to match(%r{^WatchdogSec})
+      # The state file is in the StateDirectory, writable without opening anything else.
+      expect(unit).not_to match(%r{^ReadWritePaths})
       expect(unit).not_to match(%r{^Type=exec})
       # Readiness does not wait for Gerrit or the broker, so the default start timeout holds.
       expect(unit).not_to match(%r{^TimeoutStartSec})
@@ -100,6 +108,9 @@ describe 'germqtt' do
         gerrit_event_types: ['patchset-created', 'change-merged'],
         gerrit_connect_timeout: 15, gerrit_keepalive: 25, gerrit_liveness_interval: 90, gerrit_max_event_size: 1048576,
         gerrit_retry_initial: 0.5, gerrit_retry_max: 120,
+        gerrit_http_url: 'https://review.example.org/r', gerrit_http_username: 'events-reader',
+        gerrit_http_password: sensitive('http p@ss'), gerrit_events_log_timezone: 'America/Los_Angeles',
+        gerrit_catch_up_max: 3600, state_file: '/srv/germqtt/state',
         mqtt_hostname: 'broker.example.org', mqtt_port: 8884, mqtt_transport: 'websockets',
         mqtt_websocket_path: '/ws/mqtt', mqtt_protocol: '5', mqtt_tls: true,
         mqtt_ca_certs: '/etc/germqtt/ca.crt', mqtt_certfile: '/etc/germqtt/client.crt',
@@ -118,7 +129,7 @@ describe 'germqtt' do
       expect(ini).to eq(
         'default' => {
           'pidfile' => '/run/germqtt/germqtt.pid', 'buffer_size' => '5000', 'drain_timeout' => '12.5',
-          'stats_interval' => '0'
+          'stats_interval' => '0', 'state_file' => '/srv/germqtt/state'
         },
         'gerrit' => {
           'username' => 'firehose', 'hostname' => 'review.example.org', 'port' => '2222',
@@ -126,7 +137,8 @@ describe 'germqtt' do
           'known_hosts' => '/etc/germqtt/known_hosts', 'host_key_fingerprint' => 'SHA256:abcDEF0123+/xyz',
           'event_types' => 'patchset-created, change-merged', 'insecure_any_host_key' => 'false',
           'connect_timeout' => '15', 'keepalive' => '25', 'liveness_interval' => '90', 'max_event_size' => '1048576', 'retry_initial' => '0.5',
-          'retry_max' => '120'
+          'retry_max' => '120', 'http_url' => 'https://review.example.org/r', 'http_username' => 'events-reader',
+          'http_password' => '"http p@ss"', 'events_log_timezone' => 'America/Los_Angeles', 'catch_up_max' => '3600'
         },
         'mqtt' => {
           'hostname' => 'broker.example.org', 'port' => '8884', 'transport' => 'websockets',
@@ -146,7 +158,7 @@ describe 'germqtt' do
     end
 
     it "writes every key of germqtt.ini.sample but the other half of each either-or secret" do
-      expect(ini_keys(ini)).to match_array(GERMQTT_INI_KEYS - ['gerrit:key_passphrase', 'mqtt:password_file'])
+      expect(ini_keys(ini)).to match_array(GERMQTT_INI_KEYS - ['gerrit:key_passphrase', 'gerrit:http_password_file', 'mqtt:password_file'])
     end
 
     it 'marks the INI Sensitive because it holds the password' do
@@ -156,22 +168,56 @@ describe 'germqtt' do
     it 'pins the host key for the non-default port' do
       expect(file_content('/etc/germqtt/known_hosts')).to eq("[review.example.org]:2222 #{HOST_KEY}\n")
     end
+
+    it 'lets the unit write the state file outside its StateDirectory' do
+      expect(unit.lines.map(&:chomp)).to include('StateDirectory=germqtt', 'ReadWritePaths=/srv/germqtt')
+    end
+  end
+
+  context 'with the HTTP password alone marking the INI secret' do
+    let(:params) { required.merge(gerrit_http_url: 'http://review.example.org', gerrit_http_password: sensitive('http-only')) }
+
+    it 'writes the INI as Sensitive content' do
+      expect(ini['gerrit']).to include('http_url' => 'http://review.example.org', 'http_password' => '"http-only"')
+      expect(catalogue.resource('File', '/etc/germqtt.ini').sensitive_parameters).to include(:content)
+    end
+  end
+
+  context 'without a state file' do
+    let(:params) { required.merge(state_file: false) }
+
+    it 'writes no state_file and opens no other directory' do
+      expect(ini['default']).to eq({})
+      expect(unit).not_to match(%r{^ReadWritePaths})
+    end
+  end
+
+  context 'with a user managed elsewhere and the default state file' do
+    let(:params) { required.merge(manage_user: false) }
+
+    it 'still makes /var/lib/germqtt before the INI check looks for it' do
+      is_expected.to contain_file('/var/lib/germqtt').with(ensure: 'directory', owner: 'germqtt', group: 'germqtt', mode: '0750')
+      is_expected.to contain_file('/var/lib/germqtt').that_comes_before('File[/etc/germqtt.ini]')
+    end
   end
 
   context 'with the key passphrase inline and the MQTT password in a systemd credential' do
     let(:params) do
       required.merge(
         gerrit_key_passphrase: sensitive('"quoted" pass phrase '), gerrit_insecure_any_host_key: true,
+        gerrit_http_url: 'https://review.example.org', gerrit_http_password_file: '$CREDENTIALS_DIRECTORY/http_password',
         mqtt_username: 'germqtt', mqtt_password_file: '$CREDENTIALS_DIRECTORY/mqtt_password',
         validate_command: 'env CREDENTIALS_DIRECTORY=/etc/germqtt /usr/bin/germqtt --check-config %'
       )
     end
 
-    it 'writes the two keys the every-option catalogue could not, and booleans as true/false' do
+    it 'writes the keys the every-option catalogue could not, and booleans as true/false' do
       expect(ini['gerrit']).to include('key_passphrase' => '""quoted" pass phrase "', 'insecure_any_host_key' => 'true')
       expect(ini['gerrit']).not_to include('key_passphrase_file')
       expect(ini['mqtt']).to include('username' => 'germqtt', 'password_file' => '$CREDENTIALS_DIRECTORY/mqtt_password')
       expect(ini['mqtt']).not_to include('password')
+      expect(ini['gerrit']).to include('http_password_file' => '$CREDENTIALS_DIRECTORY/http_password')
+      expect(ini['gerrit']).not_to include('http_password')
     end
 
     it 'marks the INI Sensitive because it holds the passphrase' do

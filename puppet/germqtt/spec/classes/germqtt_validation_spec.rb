@@ -49,6 +49,59 @@ describe 'germqtt' do
     it { is_expected.to compile.and_raise_error(%r{gerrit_key_passphrase or gerrit_key_passphrase_file, not both}) }
   end
 
+  context 'with a plain-string HTTP password' do
+    let(:params) { required.merge(gerrit_http_url: 'https://review.example.org', gerrit_http_password: 'plain') }
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_http_password.*Sensitive}) }
+  end
+
+  {
+    gerrit_http_username: 'events-reader',
+    gerrit_http_password: 'SENSITIVE',
+    gerrit_http_password_file: '/etc/germqtt/http_password',
+    gerrit_events_log_timezone: 'UTC',
+    gerrit_catch_up_max: 3600,
+  }.each do |param, value|
+    context "with #{param} but no gerrit_http_url" do
+      let(:params) { required.merge(param => value == 'SENSITIVE' ? sensitive('pw') : value) }
+
+      it { is_expected.to compile.and_raise_error(%r{#{param} set but gerrit_http_url is not}) }
+    end
+  end
+
+  context 'with gerrit_http_url but no HTTP password' do
+    let(:params) { required.merge(gerrit_http_url: 'https://review.example.org') }
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_http_url needs gerrit_http_password or gerrit_http_password_file}) }
+  end
+
+  context 'with both an HTTP password and a password file' do
+    let(:params) do
+      required.merge(gerrit_http_url: 'https://review.example.org', gerrit_http_password: sensitive('pw'),
+                     gerrit_http_password_file: '/etc/germqtt/http_password')
+    end
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_http_password or gerrit_http_password_file, not both}) }
+  end
+
+  context 'with the HTTP password file in $CREDENTIALS_DIRECTORY and the default validate_command' do
+    let(:params) { required.merge(gerrit_http_url: 'https://review.example.org', gerrit_http_password_file: '$CREDENTIALS_DIRECTORY/http_password') }
+
+    it { is_expected.to compile.and_raise_error(%r{gerrit_http_password_file in \$CREDENTIALS_DIRECTORY.*validate_command}) }
+  end
+
+  # Web URLs germqtt would refuse: no scheme, another scheme, a user (the password would follow), a query.
+  [
+    'review.example.org', 'ftp://review.example.org', 'https://germqtt:pw@review.example.org',
+    'https://review.example.org/?q=1', 'https://review.example.org/#/q',
+  ].each do |url|
+    context "with gerrit_http_url => #{url.inspect}" do
+      let(:params) { required.merge(gerrit_http_url: url, gerrit_http_password: sensitive('pw')) }
+
+      it { is_expected.to compile.and_raise_error(%r{gerrit_http_url}) }
+    end
+  end
+
   context 'with a client certificate but no key' do
     let(:params) { required.merge(mqtt_tls: true, mqtt_certfile: '/etc/germqtt/client.crt') }
 
@@ -122,6 +175,9 @@ describe 'germqtt' do
     filter_exclude_refs: ['refs/meta/ *'],
     filter_publish_private: 'true',
     filter_redact_fields: ['"email"'],
+    gerrit_events_log_timezone: 'Central European Time',
+    gerrit_catch_up_max: 0,
+    state_file: 'var/lib/germqtt/state',
   }.each do |param, value|
     context "with #{param} => #{value.inspect}" do
       let(:params) { required.merge(mqtt_username: 'germqtt', param => value) }
