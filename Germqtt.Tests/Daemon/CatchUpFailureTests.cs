@@ -71,6 +71,43 @@ public class CatchUpFailureTests : DaemonTestBase
     }
 
     [Test]
+    public async Task A_backlog_of_many_pages_is_caught_up_whole_and_in_order()
+    {
+        Gerrit.EventsLog.SetReturnLimit(10);
+        var missed = Missed(45, CatchUpScenario.Now() - 30);
+        int requests = Requests();
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, Config());
+
+        await _gaps.WaitForCountAsync(1, Wait);
+        await _events.WaitForCountAsync(45, Wait);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(CatchUpScenario.ReadNotice(_gaps.Messages[0]), Has.Property("Complete").True.And.Property("Recovered").EqualTo(45), bridge.Transcript());
+            Assert.That(_events.Messages.Select(m => m.Text), Is.EqualTo(Logged(missed)));
+            Assert.That(Requests() - requests, Is.GreaterThanOrEqualTo(5), "45 events come in pages of at most 10");
+        }
+    }
+
+    [Test]
+    public async Task More_events_in_one_second_than_the_log_returns_at_once_are_announced_incomplete()
+    {
+        Gerrit.EventsLog.SetReturnLimit(10);
+        long second = CatchUpScenario.Now() - 10;
+        CatchUpScenario.WriteState(Gerrit, _topic, second - 1);
+        Gerrit.Emit(Enumerable.Range(0, 25).Select(i => CatchUpScenario.Event($"{_topic}-crowd", i, second)).ToArray());
+        await using var bridge = await RunningBridge.StartAsync(Gerrit, Config());
+
+        await _gaps.WaitForCountAsync(1, Wait);
+        var notice = CatchUpScenario.ReadNotice(_gaps.Messages[0]);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(notice.Complete, Is.False, bridge.Transcript());
+            Assert.That(notice.Reason, Does.Contain($"more events in one second ({second})"));
+            Assert.That(notice.Recovered, Is.EqualTo(10), "the first page of that second is all the log gives");
+        }
+    }
+
+    [Test]
     public async Task A_wrong_HTTP_password_is_logged_once_per_attempt_never_shown_and_the_gap_is_announced_incomplete()
     {
         Missed(5, CatchUpScenario.Now() - 1);
@@ -141,6 +178,9 @@ public class CatchUpFailureTests : DaemonTestBase
         var emitted = Gerrit.EventsLog.EmittedEventsAsync().GetAwaiter().GetResult();
         return lines.Select(l => emitted.Single(e => e.Line == l).Logged!).ToList();
     }
+
+    private int Requests() =>
+        SharedFile.ReadAllText(Path.Combine(Gerrit.Dir, "events_log.log")).Split('\n').Count(l => l.Contains("GET /a/plugins/events-log/events/"));
 
     private int RefusedRequests() =>
         SharedFile.ReadAllText(Path.Combine(Gerrit.Dir, "events_log.log")).Split('\n').Count(l => l.Contains("\" 401 "));

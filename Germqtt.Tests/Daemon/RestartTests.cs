@@ -33,6 +33,9 @@ public class RestartTests : DaemonTestBase
             var delivered = Made("delivered", 3);
             Gerrit.Emit(delivered);
             await probe.WaitForCountAsync(3, Wait);
+            // Acknowledged to germqtt, not only delivered to the subscriber: nothing of these is left to spool.
+            await Eventually.UntilAsync(() => bridge.StdErr.Count(l => l.Contains($"published {topic}/{topic}-delivered")) == 3, Wait,
+                "the broker's acknowledgements", bridge.Transcript);
 
             await Broker.StopAsync();
             var spooled = Made("spooled", 10);

@@ -24,6 +24,7 @@ public sealed class CatchUpRun(
 
     private readonly HashSet<string> _seen = [];
     private long _resume;
+    private long _gapEnd;
 
     /// <summary>Events caught up and published (not those the filter keeps off the bus).</summary>
     public long Recovered { get; private set; }
@@ -42,6 +43,7 @@ public sealed class CatchUpRun(
             Shortfall = $"longer than [gerrit] catch_up_max ({longest}s): events before {start} not fetched";
         }
         _resume = start;
+        _gapEnd = gap.To;
         await WalkAsync(start, gap.To, cancel);
 
         if (proofs() is { Count: > 0 })
@@ -112,8 +114,8 @@ public sealed class CatchUpRun(
                 cursor = last.Value;
                 continue;
             }
-            // The whole page is one second: past it only by asking from the next.
-            if (limit.Reached(page.Count))
+            // The whole page is one second: past it only by asking from the next, and if it was cut the rest is out of reach.
+            if (await CutAsync(page.Count, cancel))
                 Shortfall ??= $"more events in one second ({cursor}) than the events-log returns at once ({page.Count})";
             if (cursor >= to) return;
             cursor++;
@@ -121,8 +123,21 @@ public sealed class CatchUpRun(
         }
     }
 
+    /// <summary>
+    /// Whether a page was cut at the plugin's limit. When its answers so far cannot tell, the latest
+    /// events (asked without a window, so cut at the limit if the log holds more) show the limit's size.
+    /// </summary>
+    private async Task<bool> CutAsync(int count, CancellationToken cancel)
+    {
+        if (limit.Cut(count) is { } known) return known;
+        int latest = (await FetchAsync(null, null, cancel)).Count;
+        if (latest > count) limit.AtLeast(latest);
+        else limit.Saw(count);
+        return latest <= count;
+    }
+
     /// <summary>One page; failures are logged and retried with backoff, as long as the gap's end is within catch_up_max.</summary>
-    private async Task<List<byte[]>> FetchAsync(long from, long to, CancellationToken cancel)
+    private async Task<List<byte[]>> FetchAsync(long? from, long? to, CancellationToken cancel)
     {
         var backoff = new Backoff(options.Gerrit.Retry);
         while (true)
@@ -136,9 +151,9 @@ public sealed class CatchUpRun(
             catch (EventsLogException e)
             {
                 var wait = backoff.Next();
-                if (DateTimeOffset.UtcNow + wait - DateTimeOffset.FromUnixTimeSeconds(to) > options.Gerrit.EventsLog!.CatchUpMax)
+                if (DateTimeOffset.UtcNow + wait - DateTimeOffset.FromUnixTimeSeconds(to ?? _gapEnd) > options.Gerrit.EventsLog!.CatchUpMax)
                     throw new CatchUpAbandonedException($"the events-log failed for longer than [gerrit] catch_up_max: {e.Message}");
-                log.Warning($"events-log {client.Endpoint}: {e.Message}; catch-up of {from}..{to} tried again in {wait.TotalSeconds:0.#}s (attempt {backoff.Attempt})");
+                log.Warning($"events-log {client.Endpoint}: {e.Message}; catch-up of {from}..{to ?? _gapEnd} tried again in {wait.TotalSeconds:0.#}s (attempt {backoff.Attempt})");
                 await Task.Delay(wait, cancel);
             }
         }

@@ -38,9 +38,12 @@ public sealed class EventsLogClient : IDisposable
 
     /// <summary>The lines of one answer for creation times <paramref name="from"/>..<paramref name="to"/> (Unix seconds).</summary>
     /// <exception cref="EventsLogException">The endpoint failed or refused; the message says why, without credentials.</exception>
-    public async Task<List<byte[]>> FetchAsync(long from, long to, CancellationToken cancel)
+    /// <remarks>Without a window (both null) the plugin answers its latest events, up to its return limit.</remarks>
+    public async Task<List<byte[]>> FetchAsync(long? from, long? to, CancellationToken cancel)
     {
-        var uri = new Uri($"{_events.AbsoluteUri}?t1={Uri.EscapeDataString(Local(from, earlier: true))}&t2={Uri.EscapeDataString(Local(to, earlier: false))}");
+        var uri = from is { } t1 && to is { } t2
+            ? new Uri($"{_events.AbsoluteUri}?t1={Uri.EscapeDataString(Local(t1, earlier: true))}&t2={Uri.EscapeDataString(Local(t2, earlier: false))}")
+            : _events;
         try
         {
             using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancel);
