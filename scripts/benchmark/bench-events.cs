@@ -54,6 +54,18 @@ sealed partial class EventFeed
 
     public void SetEmittedAt(int i, long unixNs) => Digits(unixNs, Start[i + 1] - 1 - 1 - TimeDigits, TimeDigits);
 
+    /// <summary>
+    /// Rewrites event i's eventCreatedOn, in place: the generator writes it last, just before the
+    /// suffix, with ten digits (any Unix time from 2001 to 2286 has ten).
+    /// </summary>
+    public void SetCreatedOn(int i, long unixSeconds)
+    {
+        int at = Start[i + 1] - 1 - SuffixLength - 10;
+        if (!Bytes.AsSpan(at - 17, 17).SequenceEqual("\"eventCreatedOn\":"u8))
+            throw new InvalidOperationException($"event {i} does not end with its eventCreatedOn");
+        Digits(unixSeconds, at, 10);
+    }
+
     void Digits(long value, int at, int width)
     {
         if (!Utf8Formatter.TryFormat(value, Bytes.AsSpan(at, width), out int written, new System.Buffers.StandardFormat('D', (byte)width)) || written != width)

@@ -67,7 +67,7 @@ sealed class Report(Settings settings, EventFeed feed, List<string> subjects, Li
 
     public static string Mb(long kb) => (kb / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
 
-    static double Median(IEnumerable<double> values)
+    public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         if (sorted.Length == 0) return double.NaN;

@@ -122,14 +122,17 @@ abstract class Subject(string name)
 
 /// <summary>
 /// germqtt as published (framework-dependent apphost, or the NativeAOT binary); with
-/// <paramref name="redact"/>, configured with `[filter] redact_fields = email`.
+/// <paramref name="redact"/>, configured with `[filter] redact_fields = email`; <paramref name="more"/>
+/// gives further lines for a section ("default", "gerrit").
 /// </summary>
-sealed class Germqtt(string name, string executable, bool redact = false) : Subject(name)
+sealed class Germqtt(string name, string executable, bool redact = false, Func<string, string>? more = null) : Subject(name)
 {
     public bool Redacts => redact;
     int _pid;
 
-    public override string TopicFor(EventFeed feed, int i) => $"gerrit/{feed.Project[i].Replace("+", "%2B")}/{feed.Type[i]}";
+    public static string Topic(EventFeed feed, int i) => $"gerrit/{feed.Project[i].Replace("+", "%2B")}/{feed.Type[i]}";
+
+    public override string TopicFor(EventFeed feed, int i) => Topic(feed, i);
 
     public override IReadOnlyList<int> Pids => [_pid];
 
@@ -139,12 +142,14 @@ sealed class Germqtt(string name, string executable, bool redact = false) : Subj
         File.WriteAllText(ini, $"""
             [default]
             stats_interval = 0
+            {more?.Invoke("default")}
             [gerrit]
             username = {setup.User}
             hostname = 127.0.0.1
             port = {setup.GerritPort}
             key = {setup.GerritDir}/id_ed25519
             known_hosts = {setup.GerritDir}/known_hosts
+            {more?.Invoke("gerrit")}
             [mqtt]
             hostname = 127.0.0.1
             port = {setup.MqttPort}

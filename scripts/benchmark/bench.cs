@@ -1,6 +1,7 @@
 #!/usr/bin/env -S dotnet run
 // The measuring half of scripts/bench (which starts the daemons and builds germqtt first):
-// emits events into the test Gerrit's feed, receives them from the broker, and reports.
+// emits events into the test Gerrit's feed, receives them from the broker, and reports. With
+// --mode catchup: catch-up from the events-log against the limit (bench-catchup.cs).
 #:package MQTTnet@5.2.0.1603
 #:property PublishAot=false
 #:property InvariantGlobalization=true
@@ -9,6 +10,8 @@
 #:include bench-subjects.cs
 #:include bench-report.cs
 #:include bench-startup.cs
+#:include bench-catchup.cs
+#:include bench-catchup-report.cs
 using System.Diagnostics;
 using System.Runtime;
 
@@ -16,6 +19,8 @@ var settings = Settings.Parse(args);
 var setup = new Setup(settings.GerritDir, settings.MqttPort, settings.BrokerPid, settings.WorkDir);
 // The subscriber's timestamps must not wait for a blocking collection.
 GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
+if (CatchUpMode.Option(args, "mode") == "catchup")
+    return await CatchUpMode.RunAsync(settings, setup, await Subscriber.ConnectAsync(settings.MqttPort), CatchUpMode.Span(args));
 
 var subjects = new List<Subject>();
 if (settings.Subjects.Contains("germqtt")) subjects.Add(new Germqtt("germqtt", settings.Germqtt));
