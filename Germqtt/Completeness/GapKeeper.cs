@@ -89,7 +89,8 @@ public sealed partial class GapKeeper(
     {
         if (pending.To is null)
         {
-            pending.To = gerritEvent.CreatedOn ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            // An event dated before the gap's start (a replayed old event) cannot end it earlier.
+            pending.To = Math.Max(pending.From, gerritEvent.CreatedOn ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             if (eventsLog is not null) _held ??= Hold();
             else pending.LiveFlowed = true;
             _wake.Release();
