@@ -20,7 +20,7 @@ public sealed class CatchUpRun(
     public static readonly TimeSpan ProofInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>With no event to prove the log complete, how long past the gap's end it is given to store what it has.</summary>
-    public static readonly TimeSpan StorageAllowance = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan StorageAllowance = TimeSpan.FromSeconds(2);
 
     private readonly HashSet<string> _seen = [];
     private long _resume;

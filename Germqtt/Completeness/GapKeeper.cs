@@ -20,7 +20,7 @@ public sealed partial class GapKeeper(
     public const string DroppedOutput = "dropped-output";
 
     /// <summary>How long a new session is given to deliver a first event, which marks the gap's end.</summary>
-    public static readonly TimeSpan FirstEventWait = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan FirstEventWait = TimeSpan.FromSeconds(2);
 
     /// <summary>How far before the moment a stream was lost a gap may start, however old its newest event.</summary>
     public static readonly TimeSpan QuietMargin = TimeSpan.FromMinutes(10);
