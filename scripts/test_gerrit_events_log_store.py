@@ -1,7 +1,9 @@
 """The test Gerrit's events-log store, used by scripts/test-gerrit-events-log: every complete line
 appended to DIR/feed, kept in DIR/events_log.jsonl with the moment it was seen and, for project
 events, the line the plugin would store."""
+import bisect
 import json
+import math
 import os
 import sys
 import threading
@@ -36,22 +38,35 @@ def reject_constant(name):
 
 
 class Log:
-    """The events taken from the feed, in the order the plugin stored them (its row id)."""
+    """The events taken from the feed, in the order the plugin stored them (its row id), with an
+    index on the creation time as the plugin's database has: a page costs what its rows cost, not
+    what the whole log holds."""
 
     def __init__(self, directory):
         self.dir = directory
         self.feed = os.path.join(directory, "feed")
         self.path = os.path.join(directory, "events_log.jsonl")
         self.records = []
+        self.answers = []  # per record: the line as the plugin answers it (bytes), None if not stored
+        self.by_created = []  # (created, row) of every stored row, sorted
         self.position = 0
+        self.lock = threading.Lock()
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
-                for line in f:
-                    if line.endswith("\n"):
-                        self.records.append(json.loads(line))
+                self.add([json.loads(line) for line in f if line.endswith("\n")])
             if self.records:
                 self.position = self.records[-1]["end"]
-        self.lock = threading.Lock()
+
+    def add(self, fresh):
+        with self.lock:
+            for r in fresh:
+                row = len(self.records)
+                self.records.append(r)
+                logged = r["logged"]
+                self.answers.append(None if logged is None else (logged + "\n").encode("ascii"))
+                if logged is not None:
+                    # Rows come nearly in creation order: this is an append but for the few that do not.
+                    bisect.insort(self.by_created, (r["created"], row))
 
     def follow(self):
         with open(self.path, "a", encoding="utf-8") as out:
@@ -82,8 +97,7 @@ class Log:
             fresh.append(self.record(raw, end, seen_ms))
         out.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in fresh))
         out.flush()
-        with self.lock:
-            self.records.extend(fresh)
+        self.add(fresh)
         self.position = end
 
     @staticmethod
@@ -104,8 +118,36 @@ class Log:
         return {"end": end, "seen_ms": seen_ms, "created": created, "project": project,
                 "line": line, "logged": logged}
 
-    def visible(self, lag_ms):
+    def latest(self, lag_ms, limit):
+        """The newest `limit` visible rows, as answers in store order."""
         horizon = time.time_ns() // 1_000_000 - lag_ms
+        chosen = []
         with self.lock:
-            rows = list(enumerate(self.records))
-        return [(i, r) for i, r in rows if r["logged"] is not None and r["seen_ms"] <= horizon]
+            for row in range(len(self.records) - 1, -1, -1):
+                if len(chosen) >= limit:
+                    break
+                if self.answers[row] is not None and self.records[row]["seen_ms"] <= horizon:
+                    chosen.append(row)
+            return [self.answers[row] for row in reversed(chosen)]
+
+    def between(self, lag_ms, limit, first, last, inside):
+        """The oldest `limit` visible rows created from `first` to `last` (seconds) for which
+        inside(created) holds (oldest by creation time, then store order), as answers in store
+        order."""
+        horizon = time.time_ns() // 1_000_000 - lag_ms
+        chosen = []
+        with self.lock:
+            index = self.by_created
+            at = bisect.bisect_left(index, (math.ceil(first),))
+            while at < len(index) and len(chosen) < limit:
+                created = index[at][0]
+                if created > last:
+                    break
+                end = bisect.bisect_left(index, (created + 1,), at)
+                if inside(created):
+                    for _, row in index[at:end]:
+                        if self.records[row]["seen_ms"] <= horizon:
+                            chosen.append(row)
+                at = end
+            chosen = sorted(chosen[:limit])
+            return [self.answers[row] for row in chosen]

@@ -78,48 +78,106 @@ public sealed class CatchUpRun(
         long cursor = _resume;
         int previousCount = 0;
         long? previousLast = null;
-        while (true)
+        // The next page is asked for while this one is published: the log's work and ours overlap.
+        PageAhead? ahead = null;
+        try
         {
-            var page = await FetchAsync(cursor, to, cancel);
-            int fresh = 0;
-            long? last = null;
-            foreach (var line in page)
+            while (true)
             {
-                if (EventIdentity.Of(line) is not { } stamp)
+                var taken = ahead;
+                ahead = null;
+                var page = await PageAsync(taken, cursor, to, cancel);
+                if (LastCreatedOn(page) is { } end && end > cursor) ahead = Ask(end, to, cancel);
+                int fresh = 0;
+                long? last = null;
+                foreach (var line in page)
                 {
-                    log.Debug("events-log: skipped a line that is not an event with eventCreatedOn");
+                    if (EventIdentity.Of(line) is not { } stamp)
+                    {
+                        log.Debug("events-log: skipped a line that is not an event with eventCreatedOn");
+                        continue;
+                    }
+                    last = stamp.CreatedOn;
+                    if (!_seen.Add(stamp.Identity)) continue;
+                    fresh++;
+                    if (stamp.CreatedOn > _resume && stamp.CreatedOn <= to) _resume = stamp.CreatedOn;
+                    // Dates outside the window come from the widening around a clock change, or a server clock that jumped.
+                    if (stamp.CreatedOn < start || stamp.CreatedOn > to || handedOn(stamp.Identity)) continue;
+                    if (!GerritEvent.TryParse(line, out var gerritEvent, out var problem))
+                    {
+                        log.Warning($"events-log: skipped a malformed event ({problem})");
+                        continue;
+                    }
+                    if (await publish(gerritEvent!, stamp, cancel)) Recovered++;
+                }
+                // A page whose next one brought events after its last second had been cut: that is the limit.
+                if (previousLast is { } before && fresh > 0 && last > before) limit.Saw(previousCount);
+                if (page.Count == 0 || last is null) return;
+                if (last > cursor)
+                {
+                    if (fresh == 0) return;
+                    previousCount = page.Count;
+                    previousLast = last;
+                    cursor = last.Value;
                     continue;
                 }
-                last = stamp.CreatedOn;
-                if (!_seen.Add(stamp.Identity)) continue;
-                fresh++;
-                if (stamp.CreatedOn > _resume && stamp.CreatedOn <= to) _resume = stamp.CreatedOn;
-                // Dates outside the window come from the widening around a clock change, or a server clock that jumped.
-                if (stamp.CreatedOn < start || stamp.CreatedOn > to || handedOn(stamp.Identity)) continue;
-                if (!GerritEvent.TryParse(line, out var gerritEvent, out var problem))
-                {
-                    log.Warning($"events-log: skipped a malformed event ({problem})");
-                    continue;
-                }
-                if (await publish(gerritEvent!, stamp, cancel)) Recovered++;
+                // The whole page is one second: past it only by asking from the next, and if it was cut the rest is out of reach.
+                if (await CutAsync(page.Count, cancel))
+                    Shortfall ??= $"more events in one second ({cursor}) than the events-log returns at once ({page.Count})";
+                if (cursor >= to) return;
+                cursor++;
+                previousLast = null;
             }
-            // A page whose next one brought events after its last second had been cut: that is the limit.
-            if (previousLast is { } before && fresh > 0 && last > before) limit.Saw(previousCount);
-            if (page.Count == 0 || last is null) return;
-            if (last > cursor)
-            {
-                if (fresh == 0) return;
-                previousCount = page.Count;
-                previousLast = last;
-                cursor = last.Value;
-                continue;
-            }
-            // The whole page is one second: past it only by asking from the next, and if it was cut the rest is out of reach.
-            if (await CutAsync(page.Count, cancel))
-                Shortfall ??= $"more events in one second ({cursor}) than the events-log returns at once ({page.Count})";
-            if (cursor >= to) return;
-            cursor++;
-            previousLast = null;
+        }
+        finally
+        {
+            await DropAsync(ahead);
+        }
+    }
+
+    /// <summary>The creation time of the page's last event: where the next page starts.</summary>
+    private static long? LastCreatedOn(List<byte[]> page)
+    {
+        for (int i = page.Count - 1; i >= 0; i--)
+        {
+            if (EventIdentity.Of(page[i]) is { } stamp) return stamp.CreatedOn;
+        }
+        return null;
+    }
+
+    /// <summary>A page asked for before the walk needs it; dropped unless the walk asks for exactly that.</summary>
+    private sealed record PageAhead(long From, long To, Task<List<byte[]>> Page, CancellationTokenSource Stop);
+
+    private PageAhead Ask(long from, long to, CancellationToken cancel)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        return new PageAhead(from, to, FetchAsync(from, to, stop.Token), stop);
+    }
+
+    /// <summary>The page <paramref name="from"/>..<paramref name="to"/>: the one asked for ahead if it is that one, else asked now.</summary>
+    private async Task<List<byte[]>> PageAsync(PageAhead? ahead, long from, long to, CancellationToken cancel)
+    {
+        if (ahead is null || ahead.From != from || ahead.To != to)
+        {
+            await DropAsync(ahead);
+            return await FetchAsync(from, to, cancel);
+        }
+        using (ahead.Stop) return await ahead.Page;
+    }
+
+    /// <summary>Stops a page asked for ahead and waits for it to end: nothing runs on past the walk.</summary>
+    private static async Task DropAsync(PageAhead? ahead)
+    {
+        if (ahead is null) return;
+        using var stop = ahead.Stop;
+        if (!ahead.Page.IsCompleted) await stop.CancelAsync();
+        try
+        {
+            await ahead.Page;
+        }
+        catch (Exception)
+        {
+            // A page nobody will read: how its request ended does not matter.
         }
     }
 
