@@ -21,12 +21,7 @@ public class EventPipelineTests
         return new EventPipeline(options!, log, _counters, new EventRouter(options!, log, _counters, _buffer));
     }
 
-    private List<RoutedEvent> Buffered()
-    {
-        var taken = new List<RoutedEvent>();
-        while (_buffer.TryTake(out var e)) taken.Add(e);
-        return taken;
-    }
+    private List<RoutedEvent> Buffered() => _buffer.TakeAll();
 
     private static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
 

@@ -108,11 +108,7 @@ public sealed partial class GapKeeper
         {
             if (ledger.Contains(identity)) return true;
             if (_held is not { } held || !held.Contains(identity)) return false;
-            foreach (var (gerritEvent, stamp) in held.TakeThrough(identity))
-            {
-                if (stamp is { } s && ledger.WasRecovered(s)) counters.CountDuplicate();
-                else Forward(gerritEvent, stamp, recovered: false);
-            }
+            ForwardHeld(held.TakeThrough(identity));
             return true;
         }
     }

@@ -150,7 +150,13 @@ public sealed partial class GapKeeper(
         held.Dispose();
         if (_pending is { } pending) pending.LiveFlowed = true;
         if (why.Length > 0) log.Warning($"catch-up: {why}; live events flow again, and what is caught up from now on follows them");
-        foreach (var (gerritEvent, stamp) in held.Events)
+        ForwardHeld(held.Events);
+    }
+
+    /// <summary>Hands on held live events in their order, but not those a catch-up published meanwhile; under the lock.</summary>
+    private void ForwardHeld(IEnumerable<(GerritEvent Event, EventStamp? Stamp)> events)
+    {
+        foreach (var (gerritEvent, stamp) in events)
         {
             if (stamp is { } s && ledger.WasRecovered(s)) counters.CountDuplicate();
             else Forward(gerritEvent, stamp, recovered: false);

@@ -52,6 +52,14 @@ public sealed class EventBuffer
         return true;
     }
 
+    /// <summary>Takes every event left, oldest first: what a stopped sink did not deliver.</summary>
+    public List<RoutedEvent> TakeAll()
+    {
+        var left = new List<RoutedEvent>();
+        while (TryTake(out var message)) left.Add(message);
+        return left;
+    }
+
     /// <summary>
     /// Waits until the buffer has room: for a producer that can wait (a catch-up), unlike the
     /// live reader, and must not push events out by overfilling it.

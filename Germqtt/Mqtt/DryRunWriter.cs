@@ -48,12 +48,7 @@ public sealed class DryRunWriter(EventBuffer buffer, Stream output, Counters cou
         }
     }
 
-    public IReadOnlyCollection<RoutedEvent> TakeUndelivered()
-    {
-        var left = new List<RoutedEvent>();
-        while (buffer.TryTake(out var message)) left.Add(message);
-        return left;
-    }
+    public IReadOnlyCollection<RoutedEvent> TakeUndelivered() => buffer.TakeAll();
 
     public Task PublishStatusAsync(string subtopic, byte[] payload, CancellationToken cancel) => Task.CompletedTask;
 }

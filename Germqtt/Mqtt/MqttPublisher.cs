@@ -167,9 +167,8 @@ public sealed class MqttPublisher(
     /// <summary>After the run: what was never acknowledged, oldest first, for the spool.</summary>
     public IReadOnlyCollection<RoutedEvent> TakeUndelivered()
     {
-        var left = new List<RoutedEvent>(_unacknowledged);
+        List<RoutedEvent> left = [.. _unacknowledged, .. buffer.TakeAll()];
         _unacknowledged.Clear();
-        while (buffer.TryTake(out var message)) left.Add(message);
         return left;
     }
 
